@@ -1,0 +1,1 @@
+"""arXiv: the taxonomy, fetching listings politely, and parsing them."""

@@ -1,0 +1,165 @@
+"""Fetch arXiv listings politely: one request at a time, at most one every 3 seconds.
+
+All categories of a feed go in ONE request (``<base>/cs.AI+cs.LG``). Requests carry a
+descriptive User-Agent and, when we have them, ``If-None-Match`` / ``If-Modified-Since``.
+Timeouts, connection errors, 5xx and 429 are retried with exponential backoff, honouring
+``Retry-After``; what still fails becomes ``UpstreamUnavailable``.
+
+The ``httpx.AsyncClient`` is passed in, so tests give it an ``httpx.MockTransport`` and the
+offline mode gives it ``SampleTransport`` (``app.arxiv.samples``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+
+import httpx
+
+from app.arxiv import taxonomy
+from app.errors import InvalidQuery, UpstreamError, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_WAIT = 30.0  # a longer Retry-After is not waited for inside a request
+SAMPLE_HEADER = "x-arxiv-feeds-sample"
+
+
+class RateLimiter:
+    """One request at a time, and ``interval`` seconds between the end of one and the next."""
+
+    def __init__(
+        self,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._last: float | None = None
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        if self._last is not None:
+            wait = self._last + self.interval - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._last = self._clock()
+        self._lock.release()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What arXiv answered. ``content`` is None for 304 Not Modified."""
+
+    content: bytes | None
+    etag: str | None
+    last_modified: str | None
+    sample: bool = False
+
+
+class ArxivFetcher:
+    """Gets listings from arXiv's RSS service (or anything that speaks like it)."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        limiter: RateLimiter,
+        *,
+        retries: int = 2,
+        backoff: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+
+    def url_for(self, categories: Sequence[str]) -> str:
+        """The listing URL; every category must already be a known arXiv id."""
+        for cat in categories:
+            if not taxonomy.is_well_formed(cat) or taxonomy.lookup(cat) is None:
+                raise InvalidQuery(f"refusing to request unknown category {cat!r}")
+        return f"{self.base_url}/{'+'.join(categories)}"
+
+    async def fetch(
+        self,
+        categories: Sequence[str],
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        """Fetch one listing for all ``categories`` in a single request."""
+        url = self.url_for(categories)
+        headers = {"Accept": "application/rss+xml, application/xml;q=0.9, */*;q=0.1"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        problem = "no attempt made"
+        for attempt in range(self.retries + 1):
+            try:
+                async with self.limiter:
+                    response = await self.client.get(url, headers=headers)
+            except httpx.TransportError as exc:
+                problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                wait = self.backoff * 2**attempt
+            else:
+                if response.status_code in (200, 304):
+                    return _result(response)
+                if response.status_code != 429 and response.status_code < 500:
+                    raise UpstreamError(f"arXiv answered {response.status_code} for {url}")
+                problem = f"HTTP {response.status_code}"
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                wait = max(retry_after or 0.0, self.backoff * 2**attempt)
+                if wait > MAX_RETRY_WAIT:
+                    raise UpstreamUnavailable(
+                        f"arXiv is rate-limiting or unavailable ({problem})", retry_after=wait
+                    )
+            log.warning("arXiv fetch %s failed (%s), attempt %d", url, problem, attempt + 1)
+            if attempt < self.retries:
+                await self._sleep(wait)
+        raise UpstreamUnavailable(
+            f"arXiv could not be reached after {self.retries + 1} attempts ({problem})",
+            hint="the feed is served from stored listings when there are any",
+        )
+
+
+def _result(response: httpx.Response) -> FetchResult:
+    return FetchResult(
+        content=response.content if response.status_code == 200 else None,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        sample=SAMPLE_HEADER in response.headers,
+    )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment - (time.time() if now is None else now))

@@ -1,0 +1,254 @@
+"""One ``Settings`` object, validated at start.
+
+Sources, highest priority first: keyword arguments (tests, the CLI), environment variables
+(``ARXIV_FEEDS_<FIELD>``, plus the conventional names ``ARXIV_RSS_URL``, ``ARXIV_SOURCE``),
+the legacy ``config.json`` (path from ``ARXIV_FEEDS_CONFIG``, default ``./config.json``), then the
+built-in defaults below. The legacy file keeps its field names: ``categories``, ``keywords``,
+``exclude_keywords``, ``max_papers``, ``days_back``, ``min_score``, ``enable_deduplication`` and
+``ai_summary{...}``. Unknown keys there only warn; a bad value stops start-up with a message that
+names the field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from functools import lru_cache
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from app.arxiv import taxonomy
+from app.errors import ConfigError
+from app.models import AnnounceType
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
+DEFAULT_KEYWORDS = [
+    "LLM", "RL", "RLHF", "Inference", "Training", "Attention", "Pipeline", "MOE", "Sparse",
+    "Quantization", "Speculative", "Efficient", "Efficiency", "Framework", "Parallel",
+    "Distributed", "Kernel", "Decode", "Decoding", "Prefill", "Throughput", "Fast", "Network",
+    "Hardware", "Cluster", "FP8", "FP4", "Optimization", "Scalable", "Communication",
+]  # fmt: skip
+MIN_ARXIV_INTERVAL = 3.0  # seconds between requests: arXiv's terms of use
+
+
+class AISummary(BaseModel):
+    """The legacy ``ai_summary`` block: which LLM summarizes the top papers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    api_key_env: str = "OPENAI_API_KEY"
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    prompt_file: Path | None = None
+    max_papers_to_summarize: int = Field(default=15, ge=0, le=200)
+    max_workers: int = Field(default=5, ge=1, le=64)
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told. See README "Configuration"."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARXIV_FEEDS_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    config_file: Path = Field(
+        default=Path("config.json"),
+        validation_alias=AliasChoices("config_file", "ARXIV_FEEDS_CONFIG"),
+    )
+
+    # -- what to follow (legacy config.json fields) --
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES), min_length=1)
+    keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    exclude_keywords: list[str] = Field(default_factory=list)
+    max_papers: int = Field(default=30, ge=1, le=2000)
+    days_back: int = Field(default=1, ge=1, le=60)
+    min_score: float = Field(default=0.0, ge=0)
+    enable_deduplication: bool = True
+    ai_summary: AISummary = Field(default_factory=AISummary)
+
+    # -- ranking --
+    announce_types: list[AnnounceType] = Field(
+        default_factory=lambda: [AnnounceType.NEW], min_length=1
+    )
+    keyword_weight: float = Field(default=1.0, ge=0)
+    title_bonus: float = Field(default=0.5, ge=0)
+
+    # -- upstream --
+    arxiv_rss_url: str = Field(
+        default="https://rss.arxiv.org/rss",
+        validation_alias=AliasChoices("arxiv_rss_url", "ARXIV_RSS_URL", "ARXIV_FEEDS_RSS_URL"),
+    )
+    arxiv_source: Literal["auto", "live", "sample"] = Field(
+        default="auto",
+        validation_alias=AliasChoices("arxiv_source", "ARXIV_SOURCE", "ARXIV_FEEDS_SOURCE"),
+        description="live: arXiv only; sample: bundled listings only; auto: arXiv, and the "
+        "bundled sample listings when arXiv cannot be reached at all",
+    )
+    contact: str | None = Field(default=None, description="Added to the User-Agent")
+    fetch_timeout: float = Field(default=20.0, gt=0, le=120)
+    fetch_retries: int = Field(default=2, ge=0, le=5)
+    min_request_interval: float = Field(default=MIN_ARXIV_INTERVAL, ge=0)
+
+    # -- serving --
+    feed_title: str = "arXiv papers"
+    public_url: str | None = Field(default=None, description="Base URL for feed self links")
+    max_query_keywords: int = Field(default=50, ge=1)
+    max_limit: int = Field(default=500, ge=1)
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
+        for raw in value:
+            cat = taxonomy.lookup(raw.strip()) if taxonomy.is_well_formed(raw.strip()) else None
+            if cat is None:
+                near = ", ".join(taxonomy.suggest(raw)) or "see https://arxiv.org/category_taxonomy"
+                raise ValueError(f"unknown arXiv category {raw!r} (did you mean: {near})")
+            if cat.id not in out:
+                out.append(cat.id)
+        return out
+
+    @field_validator("keywords", "exclude_keywords")
+    @classmethod
+    def _clean_keywords(cls, value: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for kw in value:
+            kw = " ".join(kw.split())
+            if kw and kw.casefold() not in seen:
+                seen[kw.casefold()] = kw
+        return list(seen.values())
+
+    @field_validator("arxiv_rss_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _polite_interval(self) -> Settings:
+        host = urlsplit(self.arxiv_rss_url).hostname or ""
+        if self.min_request_interval < MIN_ARXIV_INTERVAL and not _is_loopback(host):
+            raise ValueError(
+                f"min_request_interval must be at least {MIN_ARXIV_INTERVAL:g}s for a real "
+                "arXiv host (arXiv's terms of use); lower values are only for loopback tests"
+            )
+        return self
+
+    @property
+    def user_agent(self) -> str:
+        """A descriptive User-Agent, as arXiv asks of automated clients."""
+        from app import __version__
+
+        ua = f"arxiv-feeds/{__version__} (RSS filtering service; python-httpx)"
+        return f"{ua} contact: {self.contact}" if self.contact else ua
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """init > environment > legacy config.json > defaults."""
+        init_kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
+        path = init_kwargs.get("config_file") or os.environ.get("ARXIV_FEEDS_CONFIG")
+        return init_settings, env_settings, LegacyConfigSource(settings_cls, path)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LegacyConfigSource(PydanticBaseSettingsSource):
+    """Reads the legacy ``config.json``; unknown keys are logged and dropped."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: str | Path | None) -> None:
+        super().__init__(settings_cls)
+        self.explicit = path is not None
+        self.path = Path(path) if path is not None else Path("config.json")
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: ``__call__`` returns the whole file at once."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        """The file's known keys, or nothing when there is no file."""
+        if not self.path.is_file():
+            if self.explicit:
+                raise ConfigError(f"config file {str(self.path)!r} does not exist")
+            return {}
+        data = read_config_file(self.path)
+        known = set(Settings.model_fields) - {"config_file"}
+        for key in sorted(set(data) - known):
+            log.warning("%s: ignoring unknown key %r", self.path, key)
+            del data[key]
+        summary = data.get("ai_summary")
+        if isinstance(summary, dict):
+            for key in sorted(set(summary) - set(AISummary.model_fields)):
+                log.warning("%s: ignoring unknown key 'ai_summary.%s'", self.path, key)
+                del summary[key]
+        return data
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse ``config.json``; a syntax error names the line and column."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must hold a JSON object, found {type(data).__name__}")
+    return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings; any problem becomes one readable ``ConfigError``."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"  {where}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (loaded once)."""
+    return load_settings()

@@ -1,0 +1,98 @@
+"""The one error hierarchy of arxiv-feeds.
+
+Every error the service raises on purpose is an ``ArxivFeedsError``; each carries the HTTP
+status it maps to and a short machine-readable ``code``. ``app.main`` turns any of them into
+a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
+
+    ArxivFeedsError
+    ├── ConfigError              (500) the configuration is unusable (raised at start-up)
+    ├── InvalidQuery             (422) a malformed category, parameter or value
+    ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
+    ├── NotFound                 (404) no such paper / resource
+    └── UpstreamError            (502) arXiv answered, but not with a usable listing
+        ├── UpstreamParseError   (502) HTML error page, truncated or broken XML
+        └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
+"""
+
+from __future__ import annotations
+
+
+class ArxivFeedsError(Exception):
+    """Base class: an error with an HTTP status, a code and a helpful message."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON error body."""
+        body: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.hint:
+            body["hint"] = self.hint
+        return {"error": body}
+
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. ``Retry-After``)."""
+        return {}
+
+
+class ConfigError(ArxivFeedsError):
+    """The configuration file or environment holds an unusable value."""
+
+    code = "config_error"
+
+
+class InvalidQuery(ArxivFeedsError):
+    """A request parameter is malformed."""
+
+    status = 422
+    code = "invalid_query"
+
+
+class UnknownCategory(ArxivFeedsError):
+    """A well-formed category that arXiv does not have."""
+
+    status = 404
+    code = "unknown_category"
+
+
+class NotFound(ArxivFeedsError):
+    """A resource that does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class UpstreamError(ArxivFeedsError):
+    """arXiv answered with something that is not a usable listing."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class UpstreamParseError(UpstreamError):
+    """The listing could not be parsed (HTML page, truncated or broken XML)."""
+
+    code = "upstream_parse_error"
+
+
+class UpstreamUnavailable(UpstreamError):
+    """arXiv could not be reached or refused to serve (timeouts, 5xx, 429)."""
+
+    status = 503
+    code = "upstream_unavailable"
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` in whole seconds (at least one minute when unknown)."""
+        seconds = 60 if self.retry_after is None else max(1, round(self.retry_after))
+        return {"Retry-After": str(seconds)}

@@ -1,0 +1,127 @@
+"""Listings, fetched once per arXiv update: fetch -> parse -> keep.
+
+arXiv publishes new listings once a day, at midnight America/New_York. A listing fetched once
+serves every feed until then; concurrent requests for the same cold listing share ONE fetch.
+Listings are kept in memory (the hot path) and in the store (to survive restarts and be shared
+between instances). When arXiv fails, the last listing we have is served, marked stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+
+from pydantic import BaseModel, ValidationError
+
+from app.arxiv.fetch import ArxivFetcher
+from app.arxiv.parse import NEW_YORK, parse_listing
+from app.errors import UpstreamError
+from app.models import Listing
+from app.store.base import Store
+
+log = logging.getLogger(__name__)
+
+RECHECK = timedelta(minutes=10)  # arXiv has not rolled over yet, or we served sample data
+
+
+def next_update(now: datetime) -> datetime:
+    """The next midnight in New York after ``now`` (when arXiv publishes new listings)."""
+    local = now.astimezone(NEW_YORK)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=NEW_YORK)
+    return midnight.astimezone(UTC)
+
+
+def expiry_for(listing: Listing, now: datetime) -> datetime:
+    """When to ask arXiv again for this listing."""
+    today = now.astimezone(NEW_YORK).date()
+    if listing.sample or (listing.day is not None and listing.day < today):
+        return min(now + RECHECK, next_update(now))
+    return next_update(now)
+
+
+def listing_key(categories: Sequence[str]) -> str:
+    """Store key: the same set of categories is the same listing, whatever the order."""
+    return "listing:" + "+".join(sorted(categories))
+
+
+class Cached(BaseModel):
+    """A listing with the moment it should be fetched again."""
+
+    listing: Listing
+    expires_at: datetime
+
+
+class ListingService:
+    """Hands out the current listing for a set of categories, fetching it when due."""
+
+    def __init__(
+        self,
+        fetcher: ArxivFetcher,
+        store: Store,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.clock = clock
+        self._memory: dict[str, Cached] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.fetches = 0  # upstream requests made, for tests and /health
+
+    async def get(self, categories: Sequence[str]) -> Listing:
+        """The current listing (stale if arXiv fails and we have an older one)."""
+        key = listing_key(categories)
+        cached = self._memory.get(key)
+        if cached is not None and cached.expires_at > self.clock():
+            return cached.listing
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            cached = self._memory.get(key) or await self._load(key)
+            if cached is not None and cached.expires_at > self.clock():
+                self._memory[key] = cached
+                return cached.listing
+            return await self._refresh(key, categories, cached)
+
+    async def _refresh(self, key: str, categories: Sequence[str], cached: Cached | None) -> Listing:
+        old = cached.listing if cached is not None else None
+        try:
+            self.fetches += 1
+            result = await self.fetcher.fetch(
+                categories,
+                etag=old.etag if old and not old.sample else None,
+                last_modified=old.last_modified if old and not old.sample else None,
+            )
+            now = self.clock()
+            if result.content is None and old is not None:
+                listing = old.model_copy(update={"fetched_at": now})
+            else:
+                listing = parse_listing(result.content or b"", categories, now)
+                listing = listing.model_copy(
+                    update={
+                        "sample": result.sample,
+                        "etag": result.etag,
+                        "last_modified": result.last_modified,
+                    }
+                )
+        except UpstreamError as exc:
+            if old is None:
+                raise
+            log.warning("serving stale listing %s: %s", key, exc.message)
+            return old.model_copy(update={"stale": True})
+        fresh = Cached(listing=listing, expires_at=expiry_for(listing, now))
+        self._memory[key] = fresh
+        await self._save(key, fresh)
+        return listing
+
+    async def _load(self, key: str) -> Cached | None:
+        raw = await self.store.get(key)
+        if raw is None:
+            return None
+        try:
+            return Cached.model_validate_json(raw)
+        except ValidationError:
+            log.warning("ignoring unreadable stored listing %s", key)
+            return None
+
+    async def _save(self, key: str, cached: Cached) -> None:
+        await self.store.set(key, cached.model_dump_json().encode())

@@ -1,0 +1,84 @@
+"""The ASGI app: ``create_app()`` wires settings, services, the error handler and the routers.
+
+``app.main:app`` is what uvicorn, Vercel (``api/index.py``) and Mangum (``app.aws``) run.
+Settings are validated when the app starts (lifespan); runtimes that skip lifespan build
+everything on the first request instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app import __version__
+from app.errors import ArxivFeedsError
+from app.routes import api, feeds
+from app.runtime import Runtime
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.config import Settings
+    from app.store import Store
+
+log = logging.getLogger("app")
+
+
+def error_response(exc: ArxivFeedsError) -> JSONResponse:
+    """The one place an error becomes an HTTP response."""
+    if exc.status >= 500:
+        log.warning("%s: %s", exc.code, exc.message)
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers())
+
+
+async def _handle_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ArxivFeedsError)
+    return error_response(exc)
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path"))
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    body = {"error": {"code": "invalid_query", "message": "; ".join(problems)}}
+    return JSONResponse(body, status_code=422)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """A new app. Tests pass settings, an arXiv transport and a store; production passes none."""
+    runtime = Runtime((lambda: settings) if settings else None, transport, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.services()  # validates the settings: a bad config stops start-up here
+        yield
+        await runtime.aclose()
+
+    app = FastAPI(
+        title="arxiv-feeds",
+        version=__version__,
+        description="Curated, scored arXiv papers as RSS, Atom and JSON feeds.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_exception_handler(ArxivFeedsError, _handle_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.include_router(feeds.router)
+    app.include_router(api.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,122 @@
+"""The types passed between pipeline stages: fetch -> parse -> rank -> render.
+
+``Paper`` is one announcement as arXiv lists it, ``Listing`` one fetched listing (one or more
+categories, one announcement day), ``FeedQuery`` what a feed asks for, and ``ScoredPaper`` a
+paper with the score and the keywords that earned it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AnnounceType(StrEnum):
+    """How a paper appears in a day's listing."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+
+class Paper(BaseModel):
+    """One paper as announced in an arXiv listing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    arxiv_id: str = Field(description="Version-free arXiv id, e.g. 2512.07710")
+    version: int = Field(ge=1, description="Version announced, e.g. 1 for v1")
+    title: str
+    authors: list[str]
+    abstract: str
+    categories: list[str] = Field(description="All categories, the primary one first")
+    primary_category: str
+    announce_type: AnnounceType
+    announced: date = Field(description="Announcement day (America/New_York)")
+    published: datetime = Field(description="The listing's pubDate for the item")
+    license: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        """``2512.07710v1``."""
+        return f"{self.arxiv_id}v{self.version}"
+
+    @property
+    def link(self) -> str:
+        """The abstract page (always the latest version)."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def guid(self) -> str:
+        """A stable, version-specific permalink: one item per announcement."""
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+
+class Listing(BaseModel):
+    """One listing fetched from arXiv: the papers of one announcement day."""
+
+    categories: list[str]
+    day: date | None = Field(description="Announcement day; None when arXiv did not say")
+    papers: list[Paper]
+    fetched_at: datetime
+    sample: bool = Field(default=False, description="Served from bundled sample data")
+    stale: bool = Field(default=False, description="arXiv failed; this is an older copy")
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FeedQuery(BaseModel):
+    """What a feed asks for: the configured defaults, overridden per request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    types: frozenset[AnnounceType] = frozenset({AnnounceType.NEW})
+    min_score: float = 0.0
+    limit: int = Field(default=30, ge=1)
+    keyword_weight: float = 1.0
+    title_bonus: float = 0.5
+
+    def cache_key(self) -> str:
+        """A canonical string naming this query (same query, same key)."""
+        parts = [
+            "+".join(self.categories),
+            ",".join(k.casefold() for k in self.keywords),
+            ",".join(k.casefold() for k in self.exclude),
+            ",".join(sorted(self.types)),
+            f"{self.min_score:g}",
+            str(self.limit),
+            f"{self.keyword_weight:g}/{self.title_bonus:g}",
+        ]
+        return "|".join(parts)
+
+
+class ScoredPaper(BaseModel):
+    """A paper that passed the filters, with its score and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: Paper
+    score: float
+    matched: list[str] = Field(description="Configured keywords found in title or abstract")
+    title_matched: list[str] = Field(description="Those of them found in the title")
+    rank: int = Field(ge=1)
+
+
+class RankedFeed(BaseModel):
+    """The result of ranking a listing for a query: what the renderers draw."""
+
+    query: FeedQuery
+    listing_day: date | None
+    fetched_at: datetime
+    sample: bool = False
+    stale: bool = False
+    total_listed: int = Field(description="Papers in the listing before filtering")
+    items: list[ScoredPaper]

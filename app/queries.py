@@ -1,0 +1,106 @@
+"""Turn what a URL says into a checked ``FeedQuery`` (pure; errors are ``InvalidQuery``).
+
+Categories come from the path (``cs.AI+cs.LG``; ``,`` and spaces work too, since a ``+`` in a
+query string arrives as a space). Each is checked against arXiv's taxonomy: a malformed one is a
+422, an unknown one a 404 that suggests close names. Nothing unchecked reaches an upstream URL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.arxiv import taxonomy
+from app.errors import InvalidQuery, UnknownCategory
+from app.models import AnnounceType, FeedQuery
+
+MAX_CATEGORIES = 20
+MAX_KEYWORD_LENGTH = 100
+_SPLIT = re.compile(r"[+,\s]+")
+CATEGORY_HINT = "GET /api/categories lists every valid category (arXiv's taxonomy)"
+
+
+def parse_categories(raw: str) -> tuple[str, ...]:
+    """``"cs.AI+cs.LG"`` -> ``("cs.AI", "cs.LG")``, each a known arXiv category."""
+    names = [n for n in _SPLIT.split(raw.strip()) if n]
+    if not names:
+        raise InvalidQuery("no category given", hint=CATEGORY_HINT)
+    if len(names) > MAX_CATEGORIES:
+        raise InvalidQuery(f"at most {MAX_CATEGORIES} categories per feed, got {len(names)}")
+    out: list[str] = []
+    for name in names:
+        if not taxonomy.is_well_formed(name):
+            raise InvalidQuery(
+                f"{name[:40]!r} is not a valid arXiv category name (like cs.AI or hep-th)",
+                hint=CATEGORY_HINT,
+            )
+        found = taxonomy.lookup(name)
+        if found is None:
+            near = taxonomy.suggest(name)
+            maybe = f"did you mean {', '.join(near)}? " if near else ""
+            raise UnknownCategory(f"arXiv has no category {name!r}", hint=maybe + CATEGORY_HINT)
+        if found.id not in out:
+            out.append(found.id)
+    return tuple(out)
+
+
+def parse_keywords(raw: str, limit: int, what: str) -> tuple[str, ...]:
+    """Comma-separated keywords or phrases; blanks dropped, duplicates counted once."""
+    seen: dict[str, str] = {}
+    for part in raw.split(","):
+        kw = " ".join(part.split())
+        if not kw:
+            continue
+        if len(kw) > MAX_KEYWORD_LENGTH:
+            raise InvalidQuery(f"{what}: a keyword is longer than {MAX_KEYWORD_LENGTH} characters")
+        seen.setdefault(kw.casefold(), kw)
+    if len(seen) > limit:
+        raise InvalidQuery(f"{what}: at most {limit} keywords, got {len(seen)}")
+    return tuple(seen.values())
+
+
+def parse_types(raw: str) -> frozenset[AnnounceType]:
+    """``"new,cross"``; ``all`` means every type."""
+    names = {n.strip().lower() for n in raw.split(",") if n.strip()}
+    if "all" in names:
+        return frozenset(AnnounceType)
+    valid = {t.value: t for t in AnnounceType}
+    bad = sorted(names - set(valid))
+    if bad or not names:
+        raise InvalidQuery(
+            f"types: unknown announce type {', '.join(bad) or '(empty)'}; "
+            f"use any of {', '.join(valid)} or all"
+        )
+    return frozenset(valid[n] for n in names)
+
+
+def apply_overrides(
+    base: FeedQuery,
+    *,
+    categories: str | None = None,
+    keywords: str | None = None,
+    exclude: str | None = None,
+    types: str | None = None,
+    min_score: float | None = None,
+    limit: int | None = None,
+    max_keywords: int = 50,
+    max_limit: int = 500,
+) -> FeedQuery:
+    """The configured query with whatever the request overrides."""
+    update: dict[str, object] = {}
+    if categories is not None:
+        update["categories"] = parse_categories(categories)
+    if keywords is not None:
+        update["keywords"] = parse_keywords(keywords, max_keywords, "keywords")
+    if exclude is not None:
+        update["exclude"] = parse_keywords(exclude, max_keywords, "exclude")
+    if types is not None:
+        update["types"] = parse_types(types)
+    if min_score is not None:
+        if not 0 <= min_score <= 1000:
+            raise InvalidQuery("min_score must be between 0 and 1000")
+        update["min_score"] = min_score
+    if limit is not None:
+        if not 1 <= limit <= max_limit:
+            raise InvalidQuery(f"limit must be between 1 and {max_limit}")
+        update["limit"] = limit
+    return base.model_copy(update=update) if update else base

@@ -1,0 +1,129 @@
+"""Filter and score papers for a ``FeedQuery`` (pure functions).
+
+Keywords match case-insensitively as whole words or phrases: ``RL`` does not match "world",
+``Fast`` not "breakfast", but a plural does count (``LLM`` matches "LLMs"), and a phrase matches
+across any run of spaces. Score = ``keyword_weight`` per keyword found in title or abstract, plus
+``title_bonus`` per keyword found in the title. Order: score (high first), then the query's
+category order, then arXiv id, so the same listing always ranks the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.models import FeedQuery, Paper, ScoredPaper
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """One keyword: its text as configured, a cheap pre-check and the exact pattern."""
+
+    text: str
+    needle: str
+    pattern: re.Pattern[str]
+
+    def found_in(self, text: str, lowered: str) -> bool:
+        """Whether the keyword occurs in ``text`` as a whole word or phrase."""
+        return self.needle in lowered and self.pattern.search(text) is not None
+
+
+def compile_keyword(text: str) -> Keyword:
+    """Build the whole-word (or phrase) matcher for one keyword."""
+    words = text.split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    plural = r"(?:e?s)?" if words[-1][-1].isalpha() else ""
+    end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+    pattern = re.compile(start + body + plural + end, re.IGNORECASE)
+    return Keyword(text=text, needle=words[0].lower(), pattern=pattern)
+
+
+@lru_cache(maxsize=256)
+def compile_keywords(keywords: tuple[str, ...]) -> tuple[Keyword, ...]:
+    """Matchers for a keyword list, duplicates (ignoring case and spacing) counted once."""
+    seen: dict[str, Keyword] = {}
+    for raw in keywords:
+        text = " ".join(raw.split())
+        if text and text.casefold() not in seen:
+            seen[text.casefold()] = compile_keyword(text)
+    return tuple(seen.values())
+
+
+def find_keywords(keywords: Sequence[Keyword], text: str) -> list[str]:
+    """The keywords (as configured) that occur in ``text``."""
+    lowered = text.lower()
+    return [k.text for k in keywords if k.found_in(text, lowered)]
+
+
+def category_rank(paper: Paper, categories: Sequence[str]) -> int:
+    """Position of the paper's first listed category in the query (archives match members)."""
+    best = len(categories)
+    for cat in paper.categories or [paper.primary_category]:
+        archive = cat.split(".", 1)[0]
+        for i, wanted in enumerate(categories[:best]):
+            if wanted in (cat, archive):
+                best = i
+                break
+        if best == 0:
+            break
+    return best
+
+
+def score_paper(
+    paper: Paper, include: Sequence[Keyword], exclude: Sequence[Keyword], query: FeedQuery
+) -> tuple[float, list[str], list[str]] | None:
+    """``(score, matched, matched_in_title)``, or None when the paper is filtered out."""
+    title_low, abstract_low = paper.title.lower(), paper.abstract.lower()
+    for kw in exclude:
+        if kw.found_in(paper.title, title_low) or kw.found_in(paper.abstract, abstract_low):
+            return None
+    matched: list[str] = []
+    in_title: list[str] = []
+    for kw in include:
+        if kw.found_in(paper.title, title_low):
+            in_title.append(kw.text)
+            matched.append(kw.text)
+        elif kw.found_in(paper.abstract, abstract_low):
+            matched.append(kw.text)
+    if include and not matched:
+        return None
+    score = query.keyword_weight * len(matched) + query.title_bonus * len(in_title)
+    return score, matched, in_title
+
+
+def rank(papers: Iterable[Paper], query: FeedQuery, *, dedupe: bool = True) -> list[ScoredPaper]:
+    """Filter by type and keywords, score, order, de-duplicate and cut to ``query.limit``."""
+    include = compile_keywords(query.keywords)
+    exclude = compile_keywords(query.exclude)
+    candidates: list[tuple[float, int, str, Paper, list[str], list[str]]] = []
+    for paper in papers:
+        if paper.announce_type not in query.types:
+            continue
+        result = score_paper(paper, include, exclude, query)
+        if result is None or result[0] < query.min_score:
+            continue
+        score, matched, in_title = result
+        order = category_rank(paper, query.categories)
+        candidates.append((-score, order, paper.arxiv_id, paper, matched, in_title))
+    candidates.sort(key=lambda c: (c[0], c[1], c[2], -c[3].version))
+    ranked: list[ScoredPaper] = []
+    seen: set[str] = set()
+    for neg_score, _, arxiv_id, paper, matched, in_title in candidates:
+        if dedupe and arxiv_id in seen:
+            continue
+        seen.add(arxiv_id)
+        ranked.append(
+            ScoredPaper(
+                paper=paper,
+                score=-neg_score,
+                matched=matched,
+                title_matched=in_title,
+                rank=len(ranked) + 1,
+            )
+        )
+        if len(ranked) >= query.limit:
+            break
+    return ranked

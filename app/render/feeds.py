@@ -1,0 +1,127 @@
+"""RSS 2.0 and Atom feeds from a ``RankedFeed`` (pure: models in, UTF-8 bytes out).
+
+Items keep rank order (feedgen prepends by default; we append). Each item has one author
+element per author (``dc:creator`` in RSS, ``<author>`` in Atom), its categories, a stable
+version-specific GUID, pubDate = the announcement date, and an HTML description with authors,
+category, score, matched keywords and the escaped abstract (Atom ``content``). Dates come from
+the listing, never from the clock, so the same listing renders the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from app.arxiv import taxonomy
+from app.models import RankedFeed, ScoredPaper
+
+CATEGORY_SCHEME = "https://arxiv.org/category_taxonomy"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What the renderers need to know besides the papers."""
+
+    title: str
+    self_url: str
+    site_url: str
+    generator: str = "arxiv-feeds"
+
+
+def feed_title(feed: RankedFeed, base_title: str) -> str:
+    """``arXiv papers: cs.AI+cs.LG`` (marked when the data is a bundled sample)."""
+    title = f"{base_title}: {'+'.join(feed.query.categories)}"
+    return f"{title} (sample data)" if feed.sample else title
+
+
+def item_html(item: ScoredPaper) -> str:
+    """The HTML body of one item; every value from arXiv is escaped."""
+    p = item.paper
+    others = [c for c in p.categories if c != p.primary_category]
+    category = escape(p.primary_category) + (
+        f" (also {escape(', '.join(others))})" if others else ""
+    )
+    matched = ", ".join(escape(k) for k in item.matched) or "none"
+    parts = [
+        f"<p><strong>Authors:</strong> {escape(', '.join(p.authors))}</p>",
+        f"<p><strong>Category:</strong> {category} · <strong>Score:</strong> {item.score:.1f}"
+        f" · <strong>Type:</strong> {escape(p.announce_type.value)}"
+        f" · <strong>arXiv:</strong> {escape(p.versioned_id)}</p>",
+        f"<p><strong>Matched keywords:</strong> {matched}</p>",
+        f"<p>{escape(p.abstract)}</p>",
+    ]
+    if p.journal_ref:
+        parts.append(f"<p><strong>Journal ref:</strong> {escape(p.journal_ref)}</p>")
+    if p.doi:
+        parts.append(f"<p><strong>DOI:</strong> {escape(p.doi)}</p>")
+    parts.append(
+        f'<p><a href="{escape(p.link)}">Abstract</a> · '
+        f'<a href="https://arxiv.org/pdf/{escape(p.versioned_id)}">PDF</a></p>'
+    )
+    return "\n".join(parts)
+
+
+def _updated(feed: RankedFeed) -> datetime:
+    if feed.items:
+        return max(i.paper.published for i in feed.items)
+    return feed.fetched_at
+
+
+def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
+    from feedgen.feed import FeedGenerator  # lazy: keeps start-up fast
+
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=True, rss=True)
+    cats = ", ".join(feed.query.categories)
+    fg.id(meta.self_url)
+    fg.title(feed_title(feed, meta.title))
+    fg.subtitle(f"arXiv papers in {cats}, filtered by keywords and ranked by score")
+    fg.link(href=meta.site_url, rel="alternate")
+    fg.link(href=meta.self_url, rel="self")
+    fg.language("en")
+    fg.generator(meta.generator)
+    updated = _updated(feed)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fg.ttl(60)
+    for item in feed.items:
+        _add_entry(fg, item, atom)
+    return fg
+
+
+def _add_entry(fg: Any, item: ScoredPaper, atom: bool) -> None:
+    p = item.paper
+    fe = fg.add_entry(order="append")
+    fe.id(p.guid)
+    fe.guid(p.guid, permalink=True)
+    fe.title(p.title)
+    fe.link(href=p.link)
+    body = item_html(item)
+    if atom:
+        fe.content(body, type="html")
+        fe.summary(p.abstract)
+    else:
+        fe.description(body)
+    if p.authors:
+        fe.author([{"name": a} for a in p.authors])
+        fe.dc.dc_creator(p.authors)
+    for cat in p.categories:
+        if atom and (known := taxonomy.lookup(cat)) is not None:
+            fe.category(term=cat, label=known.name, scheme=CATEGORY_SCHEME)
+        else:
+            fe.category(term=cat)
+    fe.published(p.published)
+    fe.updated(p.published)
+    fe.pubDate(p.published)
+
+
+def render_rss(feed: RankedFeed, meta: FeedMeta) -> bytes:
+    """RSS 2.0."""
+    return bytes(_generator(feed, meta, atom=False).rss_str(pretty=False))
+
+
+def render_atom(feed: RankedFeed, meta: FeedMeta) -> bytes:
+    """Atom 1.0."""
+    return bytes(_generator(feed, meta, atom=True).atom_str(pretty=False))

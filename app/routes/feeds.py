@@ -1,0 +1,129 @@
+"""RSS and Atom feeds: ``/rss``, ``/atom`` (the configured feed) and ``/rss/{categories}``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.deps import ServicesDep
+from app.models import RankedFeed
+from app.pipeline import default_query, feed_for
+from app.queries import apply_overrides
+from app.render.feeds import FeedMeta, render_atom, render_rss
+from app.runtime import Services
+
+router = APIRouter(tags=["feeds"])
+
+Renderer = Callable[[RankedFeed, FeedMeta], bytes]
+FORMATS: dict[str, tuple[Renderer, str]] = {
+    "rss": (render_rss, "application/rss+xml; charset=utf-8"),
+    "atom": (render_atom, "application/atom+xml; charset=utf-8"),
+}
+FEED_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
+    404: {"description": "Unknown arXiv category"},
+    422: {"description": "Malformed category or parameter"},
+    502: {"description": "arXiv answered with something unusable"},
+    503: {"description": "arXiv unreachable and nothing stored"},
+}
+
+
+class FeedParams:
+    """Query parameters that override the configured feed for one request."""
+
+    def __init__(
+        self,
+        keywords: Annotated[
+            str | None, Query(max_length=2000, description="Comma-separated keywords or phrases")
+        ] = None,
+        exclude: Annotated[
+            str | None, Query(max_length=2000, description="Comma-separated keywords to drop")
+        ] = None,
+        min_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
+        limit: Annotated[int | None, Query(ge=1, description="Number of items")] = None,
+        types: Annotated[
+            str | None,
+            Query(max_length=100, description="new, cross, replace, replace-cross or all"),
+        ] = None,
+    ) -> None:
+        self.keywords = keywords
+        self.exclude = exclude
+        self.min_score = min_score
+        self.limit = limit
+        self.types = types
+
+
+ParamsDep = Annotated[FeedParams, Depends()]
+
+
+async def serve_feed(
+    fmt: str, request: Request, services: Services, params: FeedParams, categories: str | None
+) -> Response:
+    """Rank the listing for the request's query and render it (cached by listing and query)."""
+    settings = services.settings
+    query = apply_overrides(
+        default_query(settings),
+        categories=categories,
+        keywords=params.keywords,
+        exclude=params.exclude,
+        types=params.types,
+        min_score=params.min_score,
+        limit=params.limit,
+        max_keywords=settings.max_query_keywords,
+        max_limit=settings.max_limit,
+    )
+    feed = await feed_for(services, query)
+    self_url = _self_url(request, settings.public_url)
+    key = f"{fmt}|{query.cache_key()}|{feed.fetched_at.isoformat()}|{feed.stale}|{self_url}"
+    renderer, media_type = FORMATS[fmt]
+    body = services.rendered.get(key)
+    if body is None:
+        meta = FeedMeta(title=settings.feed_title, self_url=self_url, site_url=_site(self_url))
+        body = renderer(feed, meta)
+        services.rendered.put(key, body)
+    headers = {"X-Arxiv-Feeds-Sample": "1"} if feed.sample else {}
+    if feed.stale:
+        headers["X-Arxiv-Feeds-Stale"] = "1"
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def _self_url(request: Request, public_url: str | None) -> str:
+    if not public_url:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public_url.rstrip('/')}{request.url.path}{query}"
+
+
+def _site(self_url: str) -> str:
+    scheme, _, rest = self_url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+@router.get("/rss", responses=FEED_RESPONSES, response_class=Response)
+async def rss(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
+    """The configured feed as RSS 2.0."""
+    return await serve_feed("rss", request, services, params, None)
+
+
+@router.get("/atom", responses=FEED_RESPONSES, response_class=Response)
+async def atom(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
+    """The configured feed as Atom 1.0."""
+    return await serve_feed("atom", request, services, params, None)
+
+
+@router.get("/rss/{categories}", responses=FEED_RESPONSES, response_class=Response)
+async def rss_for(
+    categories: str, request: Request, services: ServicesDep, params: ParamsDep
+) -> Response:
+    """RSS 2.0 for one category or several joined with ``+``."""
+    return await serve_feed("rss", request, services, params, categories)
+
+
+@router.get("/atom/{categories}", responses=FEED_RESPONSES, response_class=Response)
+async def atom_for(
+    categories: str, request: Request, services: ServicesDep, params: ParamsDep
+) -> Response:
+    """Atom 1.0 for one category or several joined with ``+``."""
+    return await serve_feed("atom", request, services, params, categories)
