@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     contact: str | None = Field(default=None, description="Added to the User-Agent")
     fetch_timeout: float = Field(default=20.0, gt=0, le=120)
     fetch_retries: int = Field(default=2, ge=0, le=5)
+    fetch_backoff: float = Field(default=1.0, ge=0, le=30, description="First retry wait (s)")
     min_request_interval: float = Field(default=MIN_ARXIV_INTERVAL, ge=0)
 
     # -- serving --

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError
@@ -40,6 +41,15 @@ def error_response(exc: ArxivFeedsError) -> JSONResponse:
 async def _handle_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ArxivFeedsError)
     return error_response(exc)
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = "not_found" if exc.status_code == 404 else "http_error"
+    message = f"no such page: {request.url.path}" if exc.status_code == 404 else str(exc.detail)
+    hint = "feeds live at /rss, /atom, /rss/{categories}; the API is described at /docs"
+    body = {"error": {"code": code, "message": message, "hint": hint}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -76,6 +86,7 @@ def create_app(
     app.state.runtime = runtime
     app.add_exception_handler(ArxivFeedsError, _handle_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.include_router(feeds.router)
     app.include_router(api.router)
     return app

@@ -31,16 +31,19 @@ def parse_categories(raw: str) -> tuple[str, ...]:
         if not taxonomy.is_well_formed(name):
             raise InvalidQuery(
                 f"{name[:40]!r} is not a valid arXiv category name (like cs.AI or hep-th)",
-                hint=CATEGORY_HINT,
+                hint=_hint(name),
             )
         found = taxonomy.lookup(name)
         if found is None:
-            near = taxonomy.suggest(name)
-            maybe = f"did you mean {', '.join(near)}? " if near else ""
-            raise UnknownCategory(f"arXiv has no category {name!r}", hint=maybe + CATEGORY_HINT)
+            raise UnknownCategory(f"arXiv has no category {name!r}", hint=_hint(name))
         if found.id not in out:
             out.append(found.id)
     return tuple(out)
+
+
+def _hint(name: str) -> str:
+    near = taxonomy.suggest(name[:40])
+    return (f"did you mean {', '.join(near)}? " if near else "") + CATEGORY_HINT
 
 
 def parse_keywords(raw: str, limit: int, what: str) -> tuple[str, ...]:

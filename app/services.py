@@ -45,7 +45,13 @@ def build_services(
         follow_redirects=True,
     )
     limiter = RateLimiter(settings.min_request_interval)
-    fetcher = ArxivFetcher(client, settings.arxiv_rss_url, limiter, retries=settings.fetch_retries)
+    fetcher = ArxivFetcher(
+        client,
+        settings.arxiv_rss_url,
+        limiter,
+        retries=settings.fetch_retries,
+        backoff=settings.fetch_backoff,
+    )
     store = store or MemoryStore()
     return Services(
         settings=settings, http=client, store=store, listings=ListingService(fetcher, store)

@@ -1,0 +1,92 @@
+"""Shared fixtures: recorded listings, an arXiv stand-in on an httpx MockTransport, settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import Settings, load_settings
+from app.main import create_app
+from app.store import MemoryStore
+
+DATA = Path(__file__).parent / "data"
+ARXIV = DATA / "arxiv"
+DAYS = ("2025-12-09", "2025-12-16", "2026-01-06")
+ALL4 = "cs.AI+cs.CL+cs.DC+cs.LG"
+
+
+def listing(name: str) -> bytes:
+    """A recorded listing, e.g. ``listing("cs.AI-2026-01-06")``."""
+    return (ARXIV / f"{name}.xml").read_bytes()
+
+
+class FakeArxiv:
+    """Answers like rss.arxiv.org from the recorded listings of one day; counts requests."""
+
+    def __init__(self, day: str = "2026-01-06") -> None:
+        self.day = day
+        self.requests: list[httpx.Request] = []
+        self.responses: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        cats = request.url.path.rsplit("/", 1)[-1]
+        if cats in self.responses:
+            return self.responses[cats](request)
+        path = ARXIV / f"{cats}-{self.day}.xml"
+        if not path.is_file():
+            return httpx.Response(200, content=listing("cs.AI-weekend"))
+        return httpx.Response(200, content=path.read_bytes())
+
+    def serve(self, cats: str, status: int = 200, body: bytes = b"", **headers: str) -> None:
+        """Make ``/rss/<cats>`` answer with a fixed response."""
+        self.responses[cats] = lambda r: httpx.Response(status, content=body, headers=headers)
+
+    def paths(self) -> list[str]:
+        """The paths requested so far."""
+        return [r.url.path for r in self.requests]
+
+
+def make_settings(tmp_path: Path, config: dict[str, Any] | None = None, **kw: Any) -> Settings:
+    """Settings from a config.json in ``tmp_path``, pointed at a loopback arXiv stand-in."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config or {}), encoding="utf-8")
+    base: dict[str, Any] = {
+        "config_file": path,
+        "arxiv_rss_url": "http://127.0.0.1:9/rss",
+        "arxiv_source": "live",
+        "min_request_interval": 0,
+        "fetch_backoff": 0,
+        "fetch_retries": 1,
+    }
+    return load_settings(**(base | kw))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def fake_arxiv() -> FakeArxiv:
+    return FakeArxiv()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def client(settings: Settings, fake_arxiv: FakeArxiv) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI, with arXiv answered by ``fake_arxiv``."""
+    app = create_app(settings, transport=httpx.MockTransport(fake_arxiv), store=MemoryStore())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
+        yield c
+    await app.state.runtime.aclose()
