@@ -9,9 +9,11 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── InvalidQuery             (422) a malformed category, parameter or value
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
     ├── NotFound                 (404) no such paper / resource
-    └── UpstreamError            (502) arXiv answered, but not with a usable listing
-        ├── UpstreamParseError   (502) HTML error page, truncated or broken XML
-        └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
+    ├── UpstreamError            (502) arXiv answered, but not with a usable listing
+    │   ├── UpstreamParseError   (502) HTML error page, truncated or broken XML
+    │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
+    └── LLMError                 (502) the LLM failed, timed out or answered garbage
+        └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
 """
 
 from __future__ import annotations
@@ -96,3 +98,21 @@ class UpstreamUnavailable(UpstreamError):
         """``Retry-After`` in whole seconds (at least one minute when unknown)."""
         seconds = 60 if self.retry_after is None else max(1, round(self.retry_after))
         return {"Retry-After": str(seconds)}
+
+
+class LLMError(ArxivFeedsError):
+    """The LLM provider failed, timed out or answered something unusable."""
+
+    status = 502
+    code = "llm_error"
+
+    def __init__(self, message: str, *, hint: str | None = None, retryable: bool = True) -> None:
+        super().__init__(message, hint=hint)
+        self.retryable = retryable
+
+
+class LLMBudgetExceeded(LLMError):
+    """The daily cap on LLM calls is reached; no more calls until tomorrow (UTC)."""
+
+    status = 429
+    code = "llm_budget_exceeded"

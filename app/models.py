@@ -7,6 +7,7 @@ paper with the score and the keywords that earned it.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -98,16 +99,42 @@ class FeedQuery(BaseModel):
         return "|".join(parts)
 
 
+class Summary(BaseModel):
+    """An LLM's Markdown summary of one version of one paper."""
+
+    model_config = ConfigDict(frozen=True)
+
+    versioned_id: str
+    model: str
+    language: str
+    source: str = Field(description="abstract or pdf")
+    markdown: str
+    created_at: datetime
+
+
+class Relevance(BaseModel):
+    """An LLM's 0-10 rating of a paper against the configured research interests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0, le=10)
+    reason: str = Field(max_length=500)
+    model: str
+
+
 class ScoredPaper(BaseModel):
     """A paper that passed the filters, with its score and why."""
 
     model_config = ConfigDict(frozen=True)
 
     paper: Paper
-    score: float
+    score: float = Field(description="Keyword score + relevance weight x LLM rating")
+    keyword_score: float = 0.0
     matched: list[str] = Field(description="Configured keywords found in title or abstract")
     title_matched: list[str] = Field(description="Those of them found in the title")
     rank: int = Field(ge=1)
+    relevance: Relevance | None = None
+    summary: Summary | None = None
 
 
 class RankedFeed(BaseModel):
@@ -120,3 +147,14 @@ class RankedFeed(BaseModel):
     stale: bool = False
     total_listed: int = Field(description="Papers in the listing before filtering")
     items: list[ScoredPaper]
+
+    def fingerprint(self) -> str:
+        """Changes whenever the rendered feed would: listing, ranking, ratings, summaries."""
+        parts = [self.fetched_at.isoformat(), str(self.stale), str(self.sample)]
+        for i in self.items:
+            parts.append(f"{i.paper.versioned_id}:{i.score:g}")
+            if i.summary is not None:
+                parts.append(i.summary.created_at.isoformat())
+            if i.relevance is not None:
+                parts.append(f"r{i.relevance.score:g}")
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]

@@ -1,15 +1,37 @@
-"""The whole pipeline for one feed: current listing (fetched when due) -> rank -> ``RankedFeed``."""
+"""The whole pipeline for one feed: listing (fetched when due) -> rate -> rank -> summarize.
+
+Only the configured feed (the query the settings describe, with no overrides) may cause LLM
+calls, for its top ``max_papers_to_summarize`` papers; any other feed shows the ratings and
+summaries that already exist. That keeps the cost bounded however many URLs readers invent.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.models import FeedQuery, RankedFeed
+from app.models import FeedQuery, Paper, RankedFeed, Relevance, ScoredPaper
 from app.ranking import rank
 
 if TYPE_CHECKING:
     from app.config import Settings
     from app.runtime import Services
+    from app.summaries.relevance import RelevanceRater
+    from app.summaries.summarize import CallBudget, Summarizer
+
+
+@dataclass
+class AIServices:
+    """The LLM parts, present when a provider is configured."""
+
+    budget: CallBudget
+    summarizer: Summarizer | None
+    rater: RelevanceRater | None
+    max_to_summarize: int
+    time_budget: float
+    relevance_weight: float
+    relevance_candidates: int
 
 
 def default_query(settings: Settings) -> FeedQuery:
@@ -27,9 +49,24 @@ def default_query(settings: Settings) -> FeedQuery:
 
 
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
-    """Fetch (when due) and rank the listing for ``query``."""
+    """Fetch (when due), rate, rank and summarize the listing for ``query``."""
+    settings = services.settings
     listing = await services.listings.get(query.categories)
-    items = rank(listing.papers, query, dedupe=services.settings.enable_deduplication)
+    configured = query == default_query(settings)
+    dedupe = settings.enable_deduplication
+    ai = services.ai
+    deadline = time.monotonic() + (ai.time_budget if ai else 0.0)
+    relevance: dict[str, Relevance] = {}
+    if ai is not None and ai.rater is not None:
+        pool = rank(listing.papers, query, dedupe=dedupe, limit=ai.relevance_candidates)
+        papers = [c.paper for c in pool]
+        relevance = await (
+            ai.rater.rate(papers, _left(deadline)) if configured else ai.rater.existing(papers)
+        )
+    weight = ai.relevance_weight if ai else 0.0
+    items = rank(listing.papers, query, dedupe=dedupe, relevance=relevance, relevance_weight=weight)
+    if ai is not None and ai.summarizer is not None and items:
+        items = await _with_summaries(ai, ai.summarizer, items, configured, deadline)
     return RankedFeed(
         query=query,
         listing_day=listing.day,
@@ -39,3 +76,24 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
         total_listed=len(listing.papers),
         items=items,
     )
+
+
+async def _with_summaries(
+    ai: AIServices,
+    summarizer: Summarizer,
+    items: list[ScoredPaper],
+    configured: bool,
+    deadline: float,
+) -> list[ScoredPaper]:
+    papers: list[Paper] = [i.paper for i in items]
+    if configured:
+        top = papers[: ai.max_to_summarize]
+        found = await summarizer.summarize(top, _left(deadline))
+        found |= await summarizer.existing(papers[ai.max_to_summarize :])
+    else:
+        found = await summarizer.existing(papers)
+    return [i.model_copy(update={"summary": found.get(i.paper.versioned_id)}) for i in items]
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())

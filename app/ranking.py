@@ -10,11 +10,11 @@ category order, then arXiv id, so the same listing always ranks the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.models import FeedQuery, Paper, ScoredPaper
+from app.models import FeedQuery, Paper, Relevance, ScoredPaper
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,24 +94,42 @@ def score_paper(
     return score, matched, in_title
 
 
-def rank(papers: Iterable[Paper], query: FeedQuery, *, dedupe: bool = True) -> list[ScoredPaper]:
-    """Filter by type and keywords, score, order, de-duplicate and cut to ``query.limit``."""
+def rank(
+    papers: Iterable[Paper],
+    query: FeedQuery,
+    *,
+    dedupe: bool = True,
+    relevance: Mapping[str, Relevance] | None = None,
+    relevance_weight: float = 0.0,
+    limit: int | None = None,
+) -> list[ScoredPaper]:
+    """Filter by type and keywords, score, order, de-duplicate and cut to the limit.
+
+    ``relevance`` (LLM ratings by versioned id) adds ``relevance_weight`` x rating to the
+    keyword score; ``limit`` overrides ``query.limit`` (e.g. to list every candidate).
+    """
     include = compile_keywords(query.keywords)
     exclude = compile_keywords(query.exclude)
-    candidates: list[tuple[float, int, str, Paper, list[str], list[str]]] = []
+    ratings = relevance or {}
+    candidates: list[tuple[float, int, str, Paper, float, list[str], list[str]]] = []
     for paper in papers:
         if paper.announce_type not in query.types:
             continue
         result = score_paper(paper, include, exclude, query)
-        if result is None or result[0] < query.min_score:
+        if result is None:
             continue
-        score, matched, in_title = result
+        keyword_score, matched, in_title = result
+        rated = ratings.get(paper.versioned_id)
+        score = keyword_score + (relevance_weight * rated.score if rated else 0.0)
+        if score < query.min_score:
+            continue
         order = category_rank(paper, query.categories)
-        candidates.append((-score, order, paper.arxiv_id, paper, matched, in_title))
+        candidates.append((-score, order, paper.arxiv_id, paper, keyword_score, matched, in_title))
     candidates.sort(key=lambda c: (c[0], c[1], c[2], -c[3].version))
     ranked: list[ScoredPaper] = []
     seen: set[str] = set()
-    for neg_score, _, arxiv_id, paper, matched, in_title in candidates:
+    wanted = query.limit if limit is None else limit
+    for neg_score, _, arxiv_id, paper, keyword_score, matched, in_title in candidates:
         if dedupe and arxiv_id in seen:
             continue
         seen.add(arxiv_id)
@@ -119,11 +137,13 @@ def rank(papers: Iterable[Paper], query: FeedQuery, *, dedupe: bool = True) -> l
             ScoredPaper(
                 paper=paper,
                 score=-neg_score,
+                keyword_score=keyword_score,
                 matched=matched,
                 title_matched=in_title,
                 rank=len(ranked) + 1,
+                relevance=ratings.get(paper.versioned_id),
             )
         )
-        if len(ranked) >= query.limit:
+        if len(ranked) >= wanted:
             break
     return ranked

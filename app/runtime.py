@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from app.config import Settings
     from app.listings import ListingService
+    from app.pipeline import AIServices
     from app.store import Store
 
 
@@ -50,6 +51,7 @@ class Services:
     http: httpx.AsyncClient
     store: Store
     listings: ListingService
+    ai: AIServices | None = None
     rendered: RenderCache = field(default_factory=RenderCache)
 
     async def aclose(self) -> None:

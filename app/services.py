@@ -13,8 +13,14 @@ from app.arxiv.fetch import ArxivFetcher, RateLimiter
 from app.arxiv.samples import FallbackTransport, SampleTransport
 from app.config import Settings
 from app.listings import ListingService
+from app.llm import build_llm
+from app.pipeline import AIServices
 from app.runtime import Services
 from app.store import MemoryStore, Store
+from app.summaries.fulltext import FullText
+from app.summaries.prompts import load_prompt
+from app.summaries.relevance import RelevanceRater
+from app.summaries.summarize import CallBudget, Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -54,5 +60,43 @@ def build_services(
     )
     store = store or MemoryStore()
     return Services(
-        settings=settings, http=client, store=store, listings=ListingService(fetcher, store)
+        settings=settings,
+        http=client,
+        store=store,
+        listings=ListingService(fetcher, store),
+        ai=build_ai(settings, store, FullText(client, limiter, store)),
+    )
+
+
+def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices | None:
+    """Summarizer and relevance rater for the configured provider (None when not wanted)."""
+    cfg = settings.ai_summary
+    if not cfg.enabled and not settings.interests:
+        return None
+    llm = build_llm(cfg)
+    if llm is None:
+        return None
+    budget = CallBudget(store, cfg.daily_call_cap)
+    summarizer = None
+    if cfg.enabled and cfg.max_papers_to_summarize > 0:
+        prompt = load_prompt(cfg.prompt_file, cfg.summary_language)
+        summarizer = Summarizer(llm, store, cfg, prompt, budget, fulltext)
+    rater = None
+    if settings.interests:
+        rater = RelevanceRater(
+            llm,
+            store,
+            settings.interests,
+            budget,
+            batch_size=settings.relevance_batch_size,
+            max_workers=cfg.max_workers,
+        )
+    return AIServices(
+        budget=budget,
+        summarizer=summarizer,
+        rater=rater,
+        max_to_summarize=cfg.max_papers_to_summarize,
+        time_budget=cfg.time_budget,
+        relevance_weight=settings.relevance_weight,
+        relevance_candidates=settings.relevance_max_candidates,
     )

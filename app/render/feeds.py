@@ -16,6 +16,7 @@ from typing import Any
 
 from app.arxiv import taxonomy
 from app.models import RankedFeed, ScoredPaper
+from app.render.html import markdown_to_html
 
 CATEGORY_SCHEME = "https://arxiv.org/category_taxonomy"
 
@@ -52,6 +53,11 @@ def item_html(item: ScoredPaper) -> str:
         f"<p><strong>Matched keywords:</strong> {matched}</p>",
         f"<p>{escape(p.abstract)}</p>",
     ]
+    if item.relevance is not None:
+        parts.append(
+            f"<p><strong>Relevance:</strong> {item.relevance.score:g}/10 · "
+            f"{escape(item.relevance.reason)}</p>"
+        )
     if p.journal_ref:
         parts.append(f"<p><strong>Journal ref:</strong> {escape(p.journal_ref)}</p>")
     if p.doi:
@@ -60,6 +66,9 @@ def item_html(item: ScoredPaper) -> str:
         f'<p><a href="{escape(p.link)}">Abstract</a> · '
         f'<a href="https://arxiv.org/pdf/{escape(p.versioned_id)}">PDF</a></p>'
     )
+    if item.summary is not None:
+        parts.append(f"<hr/><p><strong>AI summary ({escape(item.summary.model)}):</strong></p>")
+        parts.append(markdown_to_html(item.summary.markdown))
     return "\n".join(parts)
 
 

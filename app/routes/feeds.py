@@ -76,7 +76,7 @@ async def serve_feed(
     )
     feed = await feed_for(services, query)
     self_url = _self_url(request, settings.public_url)
-    key = f"{fmt}|{query.cache_key()}|{feed.fetched_at.isoformat()}|{feed.stale}|{self_url}"
+    key = f"{fmt}|{query.cache_key()}|{feed.fingerprint()}|{self_url}"
     renderer, media_type = FORMATS[fmt]
     body = services.rendered.get(key)
     if body is None:

@@ -1,0 +1,1 @@
+"""LLM work on papers: summaries of the top papers and relevance ratings, each cached."""

@@ -1,0 +1,178 @@
+"""Summaries of the top papers, cached in the store so no LLM call is ever paid twice.
+
+The cache key covers the arXiv id with version, the model, the prompt (and language) and the
+source (abstract or pdf). Only successes are cached. A failed paper is not retried before
+``retry_after`` seconds, doubling with each failure. Calls run at most ``max_workers`` at a
+time, count against a daily cap shared by every instance (a counter in the store), and a feed
+request waits for them at most its time budget; calls still running then finish in the
+background and are cached for the next request. Two requests asking for the same summary at
+once share one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from app.config import AISummary
+from app.errors import LLMBudgetExceeded, LLMError
+from app.llm import LLMClient, Message
+from app.models import Paper, Summary
+from app.store.base import Store
+from app.summaries.fulltext import FullText
+from app.summaries.prompts import SYSTEM, SummaryPrompt
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 24 * 3600.0
+MIN_SUMMARY_CHARS = 40
+
+
+class CallBudget:
+    """The daily cap on LLM calls, counted in the store so it holds across instances."""
+
+    def __init__(
+        self, store: Store, cap: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.store = store
+        self.cap = cap
+        self.clock = clock
+
+    def key(self) -> str:
+        """Today's counter (UTC day)."""
+        return f"counter:llm-calls:{self.clock().astimezone(UTC).date().isoformat()}"
+
+    async def take(self) -> None:
+        """Count one call, or raise ``LLMBudgetExceeded`` when today's cap is reached."""
+        used = await self.store.incr(self.key(), 1, ttl=2 * 86400)
+        if used > self.cap:
+            raise LLMBudgetExceeded(f"the daily cap of {self.cap} LLM calls is reached")
+
+    async def used(self) -> int:
+        """Calls counted today."""
+        raw = await self.store.get(self.key())
+        return int(raw) if raw else 0
+
+
+class Summarizer:
+    """Summarizes papers with one LLM, through the store."""
+
+    def __init__(
+        self,
+        llm: LLMClient,
+        store: Store,
+        cfg: AISummary,
+        prompt: SummaryPrompt,
+        budget: CallBudget,
+        fulltext: FullText | None = None,
+    ) -> None:
+        self.llm = llm
+        self.store = store
+        self.cfg = cfg
+        self.prompt = prompt
+        self.budget = budget
+        self.fulltext = fulltext
+        self.calls = 0  # LLM calls made by this instance
+        self._slots = asyncio.Semaphore(cfg.max_workers)
+        self._inflight: dict[str, asyncio.Task[Summary | None]] = {}
+
+    def key(self, paper: Paper) -> str:
+        """The cache key of ``paper``'s summary under the current settings."""
+        parts = [paper.versioned_id, self.llm.model, self.prompt.digest, self.cfg.source]
+        return "summary:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+    async def existing(self, papers: Sequence[Paper]) -> dict[str, Summary]:
+        """Summaries already cached, by versioned id (no LLM call)."""
+        keys = {self.key(p): p.versioned_id for p in papers}
+        found: dict[str, Summary] = {}
+        for key, raw in (await self.store.get_many(list(keys))).items():
+            try:
+                found[keys[key]] = Summary.model_validate_json(raw)
+            except ValidationError:
+                log.warning("ignoring unreadable cached summary %s", key)
+        return found
+
+    async def summarize(self, papers: Sequence[Paper], time_budget: float) -> dict[str, Summary]:
+        """Cached summaries plus new ones for the rest, waiting at most ``time_budget`` s."""
+        have = await self.existing(papers)
+        todo = [p for p in papers if p.versioned_id not in have]
+        if not todo:
+            return have
+        blocked = await self.store.get_many([_blocked_key(self.key(p)) for p in todo])
+        tasks = [self._task(p) for p in todo if _blocked_key(self.key(p)) not in blocked]
+        if not tasks:
+            return have
+        done, _ = await asyncio.wait(tasks, timeout=max(0.0, time_budget))
+        for task in done:
+            summary = task.result()
+            if summary is not None:
+                have[summary.versioned_id] = summary
+        return have
+
+    def _task(self, paper: Paper) -> asyncio.Task[Summary | None]:
+        key = self.key(paper)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._summarize_one(paper, key))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return task
+
+    async def _summarize_one(self, paper: Paper, key: str) -> Summary | None:
+        async with self._slots:
+            if (raw := await self.store.get(key)) is not None:  # another instance did it
+                return Summary.model_validate_json(raw)
+            try:
+                await self.budget.take()
+                self.calls += 1
+                markdown = await self.llm.chat(await self._messages(paper))
+                if len(markdown) < MIN_SUMMARY_CHARS:
+                    raise LLMError(f"the LLM answered only {len(markdown)} characters")
+            except LLMBudgetExceeded as exc:
+                log.warning("not summarizing %s: %s", paper.versioned_id, exc.message)
+                return None
+            except LLMError as exc:
+                await self._record_failure(paper, key, exc)
+                return None
+        summary = Summary(
+            versioned_id=paper.versioned_id,
+            model=self.llm.model,
+            language=self.prompt.language,
+            source=self.cfg.source,
+            markdown=markdown,
+            created_at=datetime.now(UTC),
+        )
+        await self.store.set(key, summary.model_dump_json().encode())
+        return summary
+
+    async def _messages(self, paper: Paper) -> list[Message]:
+        system: list[Message] = [{"role": "system", "content": SYSTEM}]
+        if self.cfg.source != "pdf" or self.fulltext is None:
+            return [*system, {"role": "user", "content": self.prompt.render(paper)}]
+        if self.llm.is_dashscope:
+            file_id = await self.fulltext.dashscope_file(paper, self.llm)
+            user = self.prompt.render(paper, text="(see the attached file)")
+            return [*system, {"role": "system", "content": f"fileid://{file_id}"},
+                    {"role": "user", "content": user}]  # fmt: skip
+        text = await self.fulltext.text(paper)
+        return [*system, {"role": "user", "content": self.prompt.render(paper, text=text)}]
+
+    async def _record_failure(self, paper: Paper, key: str, exc: LLMError) -> None:
+        attempts = await self.store.incr(f"summary-attempts:{key}", 1, ttl=7 * 86400)
+        wait = min(MAX_BACKOFF, self.cfg.retry_after * 2 ** (attempts - 1))
+        if not exc.retryable:
+            wait = MAX_BACKOFF
+        if wait > 0:
+            await self.store.set(_blocked_key(key), b"1", ttl=wait)
+        log.warning(
+            "summary of %s failed (%s); next try in %.0fs", paper.versioned_id, exc.message, wait
+        )
+
+
+def _blocked_key(key: str) -> str:
+    return f"blocked:{key}"
