@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ValidationError
 
 from app.arxiv.fetch import ArxivFetcher
-from app.arxiv.parse import NEW_YORK, parse_listing
+from app.arxiv.parse import parse_listing
+from app.arxiv.schedule import NEW_YORK, next_update
 from app.errors import UpstreamError
 from app.models import Listing
 from app.store.base import Store
@@ -24,13 +25,6 @@ from app.store.base import Store
 log = logging.getLogger(__name__)
 
 RECHECK = timedelta(minutes=10)  # arXiv has not rolled over yet, or we served sample data
-
-
-def next_update(now: datetime) -> datetime:
-    """The next midnight in New York after ``now`` (when arXiv publishes new listings)."""
-    local = now.astimezone(NEW_YORK)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=NEW_YORK)
-    return midnight.astimezone(UTC)
 
 
 def expiry_for(listing: Listing, now: datetime) -> datetime:

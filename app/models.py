@@ -148,6 +148,12 @@ class RankedFeed(BaseModel):
     total_listed: int = Field(description="Papers in the listing before filtering")
     items: list[ScoredPaper]
 
+    def updated(self) -> datetime:
+        """When the feed's content last changed: newest announcement or summary."""
+        moments = [i.paper.published for i in self.items]
+        moments += [i.summary.created_at for i in self.items if i.summary is not None]
+        return max(moments, default=self.fetched_at)
+
     def fingerprint(self) -> str:
         """Changes whenever the rendered feed would: listing, ranking, ratings, summaries."""
         parts = [self.fetched_at.isoformat(), str(self.stale), str(self.sample)]

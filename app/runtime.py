@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.http_cache import Rendered
+
 if TYPE_CHECKING:
     import httpx
 
@@ -26,16 +28,16 @@ class RenderCache:
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, Rendered] = OrderedDict()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Rendered | None:
         """The cached body, refreshed as most recently used."""
         body = self._items.get(key)
         if body is not None:
             self._items.move_to_end(key)
         return body
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: str, body: Rendered) -> None:
         """Remember ``body``; the least recently used entry goes when full."""
         self._items[key] = body
         self._items.move_to_end(key)

@@ -16,14 +16,14 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from app.arxiv.schedule import NEW_YORK, announcement_day
 from app.errors import UpstreamParseError
 from app.models import AnnounceType, Listing, Paper
 
-NEW_YORK = ZoneInfo("America/New_York")
+__all__ = ["NEW_YORK", "parse_listing", "split_authors"]
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _PREFIX = re.compile(
@@ -72,7 +72,7 @@ def _parse_channel(channel: etree._Element) -> tuple[date | None, list[Paper]]:
             if paper is not None:
                 papers.append(paper)
         elif child.tag == "pubDate" and child.text:
-            day = _announcement_day(_parse_date(child.text.strip()))
+            day = announcement_day(_parse_date(child.text.strip()))
     if day is None and papers:
         day = papers[0].announced
     return day, papers
@@ -134,7 +134,7 @@ def _make_paper(
         categories=categories,
         primary_category=categories[0] if categories else "",
         announce_type=kind,
-        announced=_announcement_day(published),
+        announced=announcement_day(published),
         published=published,
         license=_strip_or_none(license),
         doi=_strip_or_none(doi),
@@ -185,10 +185,6 @@ def _parse_date(value: str) -> datetime:
         except ValueError:
             return datetime.now(UTC)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _announcement_day(moment: datetime) -> date:
-    return moment.astimezone(NEW_YORK).date()
 
 
 def _clean(text: str) -> str:

@@ -10,7 +10,6 @@ the listing, never from the clock, so the same listing renders the same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -72,12 +71,6 @@ def item_html(item: ScoredPaper) -> str:
     return "\n".join(parts)
 
 
-def _updated(feed: RankedFeed) -> datetime:
-    if feed.items:
-        return max(i.paper.published for i in feed.items)
-    return feed.fetched_at
-
-
 def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
     from feedgen.feed import FeedGenerator  # lazy: keeps start-up fast
 
@@ -91,7 +84,7 @@ def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
     fg.link(href=meta.self_url, rel="self")
     fg.language("en")
     fg.generator(meta.generator)
-    updated = _updated(feed)
+    updated = feed.updated()
     fg.updated(updated)
     fg.lastBuildDate(updated)
     fg.ttl(60)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.arxiv.schedule import next_update
 from app.deps import ServicesDep
+from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import RankedFeed
 from app.pipeline import default_query, feed_for
 from app.queries import apply_overrides
@@ -77,16 +80,26 @@ async def serve_feed(
     feed = await feed_for(services, query)
     self_url = _self_url(request, settings.public_url)
     key = f"{fmt}|{query.cache_key()}|{feed.fingerprint()}|{self_url}"
-    renderer, media_type = FORMATS[fmt]
-    body = services.rendered.get(key)
-    if body is None:
+    rendered = services.rendered.get(key)
+    if rendered is None:
+        renderer, media_type = FORMATS[fmt]
         meta = FeedMeta(title=settings.feed_title, self_url=self_url, site_url=_site(self_url))
-        body = renderer(feed, meta)
-        services.rendered.put(key, body)
-    headers = {"X-Arxiv-Feeds-Sample": "1"} if feed.sample else {}
+        rendered = Rendered.of(renderer(feed, meta), media_type, feed.updated())
+        services.rendered.put(key, rendered)
+    return respond(request, rendered, feed)
+
+
+def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
+    """200 with the body, or 304 when the client's copy is current; caching headers on both."""
+    now = datetime.now(UTC)
+    headers = cache_headers(rendered, next_update(now), now, stale=feed.stale)
+    if feed.sample:
+        headers["X-Arxiv-Feeds-Sample"] = "1"
     if feed.stale:
         headers["X-Arxiv-Feeds-Stale"] = "1"
-    return Response(content=body, media_type=media_type, headers=headers)
+    if is_not_modified(request.headers, rendered):
+        return Response(status_code=304, headers=headers)
+    return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
 
 
 def _self_url(request: Request, public_url: str | None) -> str:
