@@ -1,0 +1,108 @@
+"""The Lambda handler with API Gateway REST (v1), HTTP API (v2) and ALB events."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from app.aws import make_handler
+from app.main import create_app
+from app.store import MemoryStore
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def handler(tmp_path: Path) -> Any:
+    settings = make_settings(tmp_path, arxiv_source="sample")
+    return make_handler(create_app(settings, store=MemoryStore()))
+
+
+def rest_v1(path: str, query: dict[str, str] | None = None, **headers: str) -> dict[str, Any]:
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"Host": "abc.execute-api.us-east-1.amazonaws.com", **headers},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": "GET",
+            "path": f"/prod{path}",
+            "stage": "prod",
+            "requestId": "id",
+            "identity": {"sourceIp": "203.0.113.1"},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def http_v2(path: str, query: str = "", **headers: str) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "abc.lambda-url.us-east-1.on.aws", **headers},
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "1.2.3.4"},
+            "stage": "$default",
+            "requestId": "id",
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def alb(path: str, query: dict[str, str] | None = None, **headers: str) -> dict[str, Any]:
+    return {
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:x"}},
+        "httpMethod": "GET",
+        "path": path,
+        "queryStringParameters": query or {},
+        "headers": {"host": "lb.example.com", **headers},
+        "body": "",
+        "isBase64Encoded": False,
+    }
+
+
+def body_of(result: dict[str, Any]) -> bytes:
+    body = result.get("body") or ""
+    return base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+
+
+def header(result: dict[str, Any], name: str) -> str:
+    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    multi = {k.lower(): v for k, v in (result.get("multiValueHeaders") or {}).items()}
+    return str(headers.get(name) or (multi.get(name) or [""])[0])
+
+
+@pytest.mark.parametrize("make_event", [rest_v1, http_v2, alb])
+def test_feed_through_each_event_kind(handler: Any, make_event: Any) -> None:
+    result = handler(make_event("/rss"), None)
+    assert result["statusCode"] == 200
+    assert header(result, "content-type") == "application/rss+xml; charset=utf-8"
+    assert not result.get("isBase64Encoded")  # feeds go out as text
+    parsed = feedparser.parse(body_of(result))
+    assert parsed.bozo == 0
+    assert len(parsed.entries) > 5
+    etag = header(result, "etag")
+    again = handler(make_event("/rss", **{"if-none-match": etag}), None)
+    assert again["statusCode"] == 304
+
+
+def test_query_parameters_and_errors(handler: Any) -> None:
+    limited = handler(http_v2("/atom", "limit=2"), None)
+    assert len(feedparser.parse(body_of(limited)).entries) == 2
+    rest = handler(rest_v1("/rss/cs.DC", {"limit": "1"}), None)
+    assert len(feedparser.parse(body_of(rest)).entries) == 1
+    missing = handler(alb("/rss/cs.XX"), None)
+    assert missing["statusCode"] == 404
+    assert b'"unknown_category"' in body_of(missing)
