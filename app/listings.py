@@ -35,9 +35,7 @@ def expiry_for(listing: Listing, now: datetime) -> datetime:
     return next_update(now)
 
 
-def listing_key(categories: Sequence[str]) -> str:
-    """Store key: the same set of categories is the same listing, whatever the order."""
-    return "listing:" + "+".join(sorted(categories))
+listing_key = Listing.key_for
 
 
 class Cached(BaseModel):

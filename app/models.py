@@ -8,6 +8,7 @@ paper with the score and the keywords that earned it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -69,6 +70,11 @@ class Listing(BaseModel):
     stale: bool = Field(default=False, description="arXiv failed; this is an older copy")
     etag: str | None = None
     last_modified: str | None = None
+
+    @staticmethod
+    def key_for(categories: Sequence[str]) -> str:
+        """Store key: the same set of categories is the same listing, whatever the order."""
+        return "listing:" + "+".join(sorted(categories))
 
 
 class FeedQuery(BaseModel):

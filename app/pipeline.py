@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.models import FeedQuery, Paper, RankedFeed, Relevance, ScoredPaper
+from app.history import merge_papers
+from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
 from app.ranking import rank
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from app.runtime import Services
     from app.summaries.relevance import RelevanceRater
     from app.summaries.summarize import CallBudget, Summarizer
+
+
+AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking again
 
 
 @dataclass
@@ -49,31 +53,45 @@ def default_query(settings: Settings) -> FeedQuery:
 
 
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
+    """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
+    listing = await services.listings.get(query.categories)
+    key = f"{query.cache_key()}|{listing.fetched_at.isoformat()}|{listing.stale}"
+    feed = services.feeds.get(key)
+    if feed is None:
+        feed = await build_feed(services, query, listing)
+        # with LLM features, summaries and ratings may land later: look again soon
+        services.feeds.put(key, feed, ttl=AI_RECHECK if services.ai else None)
+    return feed
+
+
+async def build_feed(services: Services, query: FeedQuery, listing: Listing) -> RankedFeed:
     """Fetch (when due), rate, rank and summarize the listing for ``query``."""
     settings = services.settings
-    listing = await services.listings.get(query.categories)
+    await services.history.record(listing)
+    days = await services.history.recent(listing, settings.days_back)
+    all_papers = listing.papers if days == [listing] else merge_papers(days)
     configured = query == default_query(settings)
     dedupe = settings.enable_deduplication
     ai = services.ai
     deadline = time.monotonic() + (ai.time_budget if ai else 0.0)
     relevance: dict[str, Relevance] = {}
     if ai is not None and ai.rater is not None:
-        pool = rank(listing.papers, query, dedupe=dedupe, limit=ai.relevance_candidates)
+        pool = rank(all_papers, query, dedupe=dedupe, limit=ai.relevance_candidates)
         papers = [c.paper for c in pool]
         relevance = await (
             ai.rater.rate(papers, _left(deadline)) if configured else ai.rater.existing(papers)
         )
     weight = ai.relevance_weight if ai else 0.0
-    items = rank(listing.papers, query, dedupe=dedupe, relevance=relevance, relevance_weight=weight)
+    items = rank(all_papers, query, dedupe=dedupe, relevance=relevance, relevance_weight=weight)
     if ai is not None and ai.summarizer is not None and items:
         items = await _with_summaries(ai, ai.summarizer, items, configured, deadline)
     return RankedFeed(
         query=query,
-        listing_day=listing.day,
+        listing_day=days[0].day if days else listing.day,
         fetched_at=listing.fetched_at,
         sample=listing.sample,
         stale=listing.stale,
-        total_listed=len(listing.papers),
+        total_listed=len(all_papers),
         items=items,
     )
 

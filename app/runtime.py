@@ -7,6 +7,7 @@ lifespan); the heavy imports (httpx, pydantic-settings, lxml) happen there, not 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,28 +19,36 @@ if TYPE_CHECKING:
     import httpx
 
     from app.config import Settings
+    from app.history import History
     from app.listings import ListingService
+    from app.models import RankedFeed
     from app.pipeline import AIServices
     from app.store import Store
 
 
-class RenderCache:
-    """The last rendered bodies, so a warm feed request only looks up bytes."""
+class LRU[T]:
+    """A small least-recently-used cache; entries may expire."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
-        self._items: OrderedDict[str, Rendered] = OrderedDict()
+        self.clock = clock
+        self._items: OrderedDict[str, tuple[T, float | None]] = OrderedDict()
 
-    def get(self, key: str) -> Rendered | None:
-        """The cached body, refreshed as most recently used."""
-        body = self._items.get(key)
-        if body is not None:
-            self._items.move_to_end(key)
-        return body
+    def get(self, key: str) -> T | None:
+        """The cached value, refreshed as most recently used."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= self.clock():
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return value
 
-    def put(self, key: str, body: Rendered) -> None:
-        """Remember ``body``; the least recently used entry goes when full."""
-        self._items[key] = body
+    def put(self, key: str, value: T, ttl: float | None = None) -> None:
+        """Remember ``value``; the least recently used entry goes when full."""
+        self._items[key] = (value, None if ttl is None else self.clock() + ttl)
         self._items.move_to_end(key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
@@ -53,8 +62,10 @@ class Services:
     http: httpx.AsyncClient
     store: Store
     listings: ListingService
+    history: History
     ai: AIServices | None = None
-    rendered: RenderCache = field(default_factory=RenderCache)
+    feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
+    rendered: LRU[Rendered] = field(default_factory=LRU)  # bodies by format, feed and URL
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""

@@ -12,6 +12,7 @@ import httpx
 from app.arxiv.fetch import ArxivFetcher, RateLimiter
 from app.arxiv.samples import FallbackTransport, SampleTransport
 from app.config import Settings
+from app.history import History
 from app.listings import ListingService
 from app.llm import build_llm
 from app.pipeline import AIServices
@@ -64,6 +65,7 @@ def build_services(
         http=client,
         store=store,
         listings=ListingService(fetcher, store),
+        history=History(store),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )
 

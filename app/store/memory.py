@@ -62,5 +62,4 @@ class MemoryStore:
         return True
 
     async def close(self) -> None:
-        """Nothing to release."""
-        self._data.clear()
+        """Nothing to release: the values live on with the object."""
