@@ -71,11 +71,17 @@ class LLMClient:
             raise LLMError(f"the LLM timed out after {self.timeout:g}s") from exc
         except openai.APIError as exc:
             raise LLMError(f"the LLM call failed: {_short(exc)}") from exc
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a garbled answer
+            raise LLMError(f"the LLM answered something unreadable: {_short(exc)}") from exc
         choices = getattr(reply, "choices", None)
         content: str | None = choices[0].message.content if choices else None
         if not content or not content.strip():
             raise LLMError("the LLM answered with an empty message")
         return content.strip()
+
+    async def aclose(self) -> None:
+        """Close the provider's connection pool."""
+        await self.client.close()
 
     async def upload_for_extraction(self, filename: str, data: bytes) -> str:
         """Upload a document with purpose ``file-extract`` (DashScope); returns the file id."""

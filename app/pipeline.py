@@ -17,6 +17,7 @@ from app.ranking import rank
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.llm import LLMClient
     from app.runtime import Services
     from app.summaries.relevance import RelevanceRater
     from app.summaries.summarize import CallBudget, Summarizer
@@ -36,6 +37,16 @@ class AIServices:
     time_budget: float
     relevance_weight: float
     relevance_candidates: int
+    llm: LLMClient
+
+    def generation(self) -> int:
+        """Grows whenever this instance stores a new summary or rating."""
+        made = self.summarizer.stored if self.summarizer else 0
+        return made + (self.rater.stored if self.rater else 0)
+
+    async def aclose(self) -> None:
+        """Close the provider client."""
+        await self.llm.aclose()
 
 
 def default_query(settings: Settings) -> FeedQuery:
@@ -56,6 +67,8 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
     listing = await services.listings.get(query.categories)
     key = f"{query.cache_key()}|{listing.fetched_at.isoformat()}|{listing.stale}"
+    if services.ai is not None:
+        key += f"|{services.ai.generation()}"
     feed = services.feeds.get(key)
     if feed is None:
         feed = await build_feed(services, query, listing)

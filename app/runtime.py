@@ -68,8 +68,10 @@ class Services:
     rendered: LRU[Rendered] = field(default_factory=LRU)  # bodies by format, feed and URL
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the store."""
+        """Close the HTTP clients and the store."""
         await self.http.aclose()
+        if self.ai is not None:
+            await self.ai.aclose()
         await self.store.close()
 
 

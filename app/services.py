@@ -101,4 +101,5 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
         time_budget=cfg.time_budget,
         relevance_weight=settings.relevance_weight,
         relevance_candidates=settings.relevance_max_candidates,
+        llm=llm,
     )

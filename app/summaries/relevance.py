@@ -88,6 +88,7 @@ class RelevanceRater:
         self.budget = budget
         self.batch_size = batch_size
         self.calls = 0
+        self.stored = 0  # ratings this instance added to the store
         self._slots = asyncio.Semaphore(max_workers)
 
     def key(self, paper: Paper) -> str:
@@ -142,4 +143,5 @@ class RelevanceRater:
             rel = Relevance(score=r.score, reason=r.reason, model=self.llm.model)
             rated[paper.versioned_id] = rel
             await self.store.set(self.key(paper), rel.model_dump_json().encode())
+        self.stored += len(rated)
         return rated

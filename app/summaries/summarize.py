@@ -78,6 +78,7 @@ class Summarizer:
         self.budget = budget
         self.fulltext = fulltext
         self.calls = 0  # LLM calls made by this instance
+        self.stored = 0  # summaries this instance added to the store
         self._slots = asyncio.Semaphore(cfg.max_workers)
         self._inflight: dict[str, asyncio.Task[Summary | None]] = {}
 
@@ -148,6 +149,7 @@ class Summarizer:
             created_at=datetime.now(UTC),
         )
         await self.store.set(key, summary.model_dump_json().encode())
+        self.stored += 1
         return summary
 
     async def _messages(self, paper: Paper) -> list[Message]:
