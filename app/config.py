@@ -25,6 +25,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -173,6 +174,16 @@ class Settings(BaseSettings):
     fetch_retries: int = Field(default=2, ge=0, le=5)
     fetch_backoff: float = Field(default=1.0, ge=0, le=30, description="First retry wait (s)")
     min_request_interval: float = Field(default=MIN_ARXIV_INTERVAL, ge=0)
+
+    # -- refresh --
+    cron_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("cron_secret", "CRON_SECRET", "ARXIV_FEEDS_CRON_SECRET"),
+        description="Bearer token for /api/cron/refresh; unset disables the route",
+    )
+    refresh_time_budget: float = Field(
+        default=50.0, gt=0, le=3600, description="LLM time one refresh may spend (s)"
+    )
 
     # -- serving --
     feed_title: str = "arXiv papers"

@@ -7,6 +7,8 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ArxivFeedsError
     ├── ConfigError              (500) the configuration is unusable (raised at start-up)
     ├── InvalidQuery             (422) a malformed category, parameter or value
+    ├── Unauthorized             (401) an admin route without the right secret
+    ├── Forbidden                (403) an admin route that is switched off
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
     ├── NotFound                 (404) no such paper / resource
     ├── UpstreamError            (502) arXiv answered, but not with a usable listing
@@ -53,6 +55,24 @@ class InvalidQuery(ArxivFeedsError):
 
     status = 422
     code = "invalid_query"
+
+
+class Unauthorized(ArxivFeedsError):
+    """A protected route called without the right secret."""
+
+    status = 401
+    code = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        """Tell the client which scheme to use."""
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ArxivFeedsError):
+    """A protected route that is disabled by configuration."""
+
+    status = 403
+    code = "forbidden"
 
 
 class UnknownCategory(ArxivFeedsError):

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError
-from app.routes import api, feeds
+from app.routes import api, cron, feeds
 from app.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.include_router(feeds.router)
     app.include_router(api.router)
+    app.include_router(cron.router)
     return app
 
 

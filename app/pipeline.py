@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.llm import LLMClient
     from app.runtime import Services
     from app.summaries.relevance import RelevanceRater
-    from app.summaries.summarize import CallBudget, Summarizer
+    from app.summaries.summarize import CallBudget, Progress, Summarizer
 
 
 AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking again
@@ -77,8 +77,18 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     return feed
 
 
-async def build_feed(services: Services, query: FeedQuery, listing: Listing) -> RankedFeed:
-    """Fetch (when due), rate, rank and summarize the listing for ``query``."""
+async def build_feed(
+    services: Services,
+    query: FeedQuery,
+    listing: Listing,
+    *,
+    time_budget: float | None = None,
+    progress: Progress | None = None,
+) -> RankedFeed:
+    """Rate, rank and summarize ``listing`` (and the kept days before it) for ``query``.
+
+    ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls.
+    """
     settings = services.settings
     await services.history.record(listing)
     days = await services.history.recent(listing, settings.days_back)
@@ -86,7 +96,8 @@ async def build_feed(services: Services, query: FeedQuery, listing: Listing) -> 
     configured = query == default_query(settings)
     dedupe = settings.enable_deduplication
     ai = services.ai
-    deadline = time.monotonic() + (ai.time_budget if ai else 0.0)
+    budget = time_budget if time_budget is not None else (ai.time_budget if ai else 0.0)
+    deadline = time.monotonic() + budget
     relevance: dict[str, Relevance] = {}
     if ai is not None and ai.rater is not None:
         pool = rank(all_papers, query, dedupe=dedupe, limit=ai.relevance_candidates)
@@ -97,7 +108,7 @@ async def build_feed(services: Services, query: FeedQuery, listing: Listing) -> 
     weight = ai.relevance_weight if ai else 0.0
     items = rank(all_papers, query, dedupe=dedupe, relevance=relevance, relevance_weight=weight)
     if ai is not None and ai.summarizer is not None and items:
-        items = await _with_summaries(ai, ai.summarizer, items, configured, deadline)
+        items = await _with_summaries(ai, ai.summarizer, items, configured, deadline, progress)
     return RankedFeed(
         query=query,
         listing_day=days[0].day if days else listing.day,
@@ -115,11 +126,12 @@ async def _with_summaries(
     items: list[ScoredPaper],
     configured: bool,
     deadline: float,
+    progress: Progress | None,
 ) -> list[ScoredPaper]:
     papers: list[Paper] = [i.paper for i in items]
     if configured:
         top = papers[: ai.max_to_summarize]
-        found = await summarizer.summarize(top, _left(deadline))
+        found = await summarizer.summarize(top, _left(deadline), progress)
         found |= await summarizer.existing(papers[ai.max_to_summarize :])
     else:
         found = await summarizer.existing(papers)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -29,6 +30,7 @@ from app.summaries.prompts import SYSTEM, SummaryPrompt
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[int, int], None]
 MAX_BACKOFF = 24 * 3600.0
 MIN_SUMMARY_CHARS = 40
 
@@ -98,21 +100,35 @@ class Summarizer:
                 log.warning("ignoring unreadable cached summary %s", key)
         return found
 
-    async def summarize(self, papers: Sequence[Paper], time_budget: float) -> dict[str, Summary]:
-        """Cached summaries plus new ones for the rest, waiting at most ``time_budget`` s."""
+    async def summarize(
+        self, papers: Sequence[Paper], time_budget: float, progress: Progress | None = None
+    ) -> dict[str, Summary]:
+        """Cached summaries plus new ones for the rest, waiting at most ``time_budget`` s.
+
+        ``progress(finished, total)`` is called as summaries are found or made.
+        """
         have = await self.existing(papers)
         todo = [p for p in papers if p.versioned_id not in have]
-        if not todo:
-            return have
         blocked = await self.store.get_many([_blocked_key(self.key(p)) for p in todo])
-        tasks = [self._task(p) for p in todo if _blocked_key(self.key(p)) not in blocked]
-        if not tasks:
-            return have
-        done, _ = await asyncio.wait(tasks, timeout=max(0.0, time_budget))
-        for task in done:
-            summary = task.result()
-            if summary is not None:
-                have[summary.versioned_id] = summary
+        pending = {self._task(p) for p in todo if _blocked_key(self.key(p)) not in blocked}
+        finished = len(papers) - len(pending)
+        if progress:
+            progress(finished, len(papers))
+        deadline = time.monotonic() + time_budget
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            done, pending = await asyncio.wait(
+                pending, timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                summary = task.result()
+                if summary is not None:
+                    have[summary.versioned_id] = summary
+            finished += len(done)
+            if progress:
+                progress(finished, len(papers))
         return have
 
     def _task(self, paper: Paper) -> asyncio.Task[Summary | None]:

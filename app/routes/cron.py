@@ -1,0 +1,35 @@
+"""``/api/cron/refresh``: the daily refresh, for Vercel's cron or any scheduler with the secret."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+
+from app.deps import ServicesDep
+from app.errors import Forbidden, Unauthorized
+from app.refresh import RefreshReport, refresh
+
+router = APIRouter(tags=["admin"])
+
+
+def check_secret(expected: str | None, authorization: str | None) -> None:
+    """Allow only ``Authorization: Bearer <CRON_SECRET>`` (compared in constant time)."""
+    if not expected:
+        raise Forbidden("refresh over HTTP is disabled: set CRON_SECRET to enable it")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
+        raise Unauthorized("a valid 'Authorization: Bearer <CRON_SECRET>' header is required")
+
+
+@router.api_route("/api/cron/refresh", methods=["GET", "POST"], response_model=RefreshReport)
+async def cron_refresh(
+    services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> RefreshReport:
+    """Fetch today's listing, keep it, and summarize the top papers within the time budget."""
+    secret = services.settings.cron_secret
+    check_secret(secret.get_secret_value() if secret else None, authorization)
+    return await refresh(services, services.settings.refresh_time_budget)
