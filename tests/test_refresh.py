@@ -1,0 +1,133 @@
+"""The daily refresh: the cron route's secret, resuming within a time budget, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.main import create_app
+from app.store import MemoryStore, Store
+from tests.conftest import FakeArxiv, make_settings
+from tests.openai_stub import OpenAIStub
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+def stub() -> Iterator[OpenAIStub]:
+    with OpenAIStub() as s:
+        yield s
+
+
+def llm_config(stub: OpenAIStub) -> dict[str, Any]:
+    summary = {"enabled": True, "base_url": stub.base_url, "max_papers_to_summarize": 4}
+    return {"ai_summary": summary}
+
+
+async def client_for(
+    tmp_path: Path, config: dict[str, Any], store: Store, **kw: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        make_settings(tmp_path, config, **kw),
+        transport=httpx.MockTransport(FakeArxiv()),
+        store=store,
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c
+    await app.state.runtime.aclose()
+
+
+async def test_refresh_needs_the_secret(tmp_path: Path) -> None:
+    async for c in client_for(tmp_path, {}, MemoryStore()):
+        disabled = await c.post("/api/cron/refresh")
+        assert disabled.status_code == 403
+        assert "CRON_SECRET" in disabled.json()["error"]["message"]
+    async for c in client_for(tmp_path, {}, MemoryStore(), cron_secret=SECRET):
+        for auth in (None, "Bearer wrong", f"Basic {SECRET}", "Bearer", f"Bearer {SECRET}x"):
+            headers = {"Authorization": auth} if auth else {}
+            r = await c.get("/api/cron/refresh", headers=headers)
+            assert r.status_code == 401
+            assert r.headers["www-authenticate"] == "Bearer"
+            assert SECRET not in r.text
+        ok = await c.get("/api/cron/refresh", headers={"Authorization": f"Bearer {SECRET}"})
+        assert ok.status_code == 200
+        report = ok.json()
+        assert report["day"] == "2026-01-06"
+        assert report["items"] == 30
+        assert report["upstream_fetches"] == 1
+
+
+async def test_refresh_summarizes_and_resumes(tmp_path: Path, stub: OpenAIStub) -> None:
+    stub.latency = 0.3
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    async for c in client_for(
+        tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=0.1
+    ):
+        first = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert first["pending"] == 4  # cut short by the budget; the calls go on
+    async for c in client_for(
+        tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=10
+    ):
+        second = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert second["summarized"] == 4
+        assert second["pending"] == 0
+        third = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert third["pending"] == 0
+    assert 4 <= len(stub.chat_calls()) <= 8  # the cut-short calls may have been repeated once
+    assert third["llm_calls_today"] == len(stub.chat_calls())
+
+
+def test_cli_refresh_shows_progress(tmp_path: Path, stub: OpenAIStub) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(llm_config(stub)), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARXIV_", "OPENAI_"))}
+    env |= {
+        "ARXIV_FEEDS_CONFIG": str(config),
+        "ARXIV_SOURCE": "sample",
+        "STORE_URL": "memory://",
+        "ARXIV_FEEDS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "refresh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["summarized"] == 4
+    assert "summaries [" in done.stderr
+    assert "4/4" in done.stderr
+    assert len(stub.chat_calls()) == 4
+
+
+def test_cli_reports_a_bad_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text('{"max_papers": "many"}', encoding="utf-8")
+    env = dict(os.environ, ARXIV_FEEDS_CONFIG=str(config))
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "refresh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "max_papers" in done.stderr
+    assert "Traceback" not in done.stderr
