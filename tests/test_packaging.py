@@ -1,0 +1,50 @@
+"""Deploy files agree with each other and with the app."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from app.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def requirement_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith(("#", "-r"))]
+
+
+def test_requirements_match_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["dependencies"] == requirement_lines(ROOT / "requirements.txt")
+
+
+def test_vercel_config_points_at_real_routes() -> None:
+    config = json.loads((ROOT / "vercel.json").read_text(encoding="utf-8"))
+    assert config["$schema"].startswith("https://openapi.vercel.sh/")
+    assert (ROOT / "api" / "index.py").is_file()
+    assert "api/index.py" in config["functions"]
+    assert config["rewrites"] == [{"source": "/(.*)", "destination": "/api/index"}]
+    paths = set(create_app().openapi()["paths"])
+    for cron in config["crons"]:
+        assert cron["path"] in paths
+        _minute, hour, *_ = cron["schedule"].split()
+        assert 4 <= int(hour) <= 6  # just after midnight in New York, in UTC
+    assert (ROOT / ".python-version").read_text().strip() == "3.12"
+
+
+def test_only_public_is_served_as_static_files() -> None:
+    public = ROOT / "public"
+    assert public.is_dir()  # without it Vercel serves the project root, sources included
+    served = [p for p in public.rglob("*") if p.is_file()]
+    assert served
+    assert not [p for p in served if re.search(r"\.(py|json|toml|env|sqlite3)$", p.name)]
+
+
+def test_entry_point_imports_only_the_app() -> None:
+    source = (ROOT / "api" / "index.py").read_text(encoding="utf-8")
+    imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert imports == ["from app.main import app"]
