@@ -25,7 +25,8 @@ def check_secret(expected: str | None, authorization: str | None) -> None:
         raise Unauthorized("a valid 'Authorization: Bearer <CRON_SECRET>' header is required")
 
 
-@router.api_route("/api/cron/refresh", methods=["GET", "POST"], response_model=RefreshReport)
+@router.get("/api/cron/refresh", response_model=RefreshReport, operation_id="refresh_get")
+@router.post("/api/cron/refresh", response_model=RefreshReport, operation_id="refresh")
 async def cron_refresh(
     services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> RefreshReport:
