@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench clean
+VERCEL_CLI := .tools/node_modules/.bin/vercel
+
+.PHONY: run test lint bench vercel-build redis-server clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +29,24 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(VENV)/.dev-deps lint  ## set up and run linters, type checks and the whole test suite
+redis-server:  # the Redis store tests start a real redis-server on loopback
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+
+test: $(VENV)/.dev-deps lint redis-server  ## set up and run linters, type checks and the whole test suite
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-deps  ## print speed figures (see bench/)
 	$(BIN)/python bench/run_all.py
 
+$(VERCEL_CLI):
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error vercel@60.1.3
+
+vercel-build: $(VENV)/.dev-deps $(VERCEL_CLI)  ## build the Vercel bundle offline, print its size
+	$(BIN)/pip install --quiet uv
+	@mkdir -p .vercel
+	@test -f .vercel/project.json || echo '{"projectId":"local","orgId":"local","settings":{"framework":null}}' > .vercel/project.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" VERCEL_TELEMETRY_DISABLED=1 $(VERCEL_CLI) build --yes
+	$(BIN)/python bench/vercel_bundle.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .vercel .pytest_cache .mypy_cache .ruff_cache

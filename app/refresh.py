@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from app.pipeline import build_feed, default_query
-from app.runtime import Services
-from app.summaries.summarize import Progress
+
+if TYPE_CHECKING:
+    from app.runtime import Services
+    from app.summaries.summarize import Progress
 
 
 class RefreshReport(BaseModel):

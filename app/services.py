@@ -17,7 +17,8 @@ from app.listings import ListingService
 from app.llm import build_llm
 from app.pipeline import AIServices
 from app.runtime import Services
-from app.store import MemoryStore, Store
+from app.store import Store
+from app.store.factory import open_store
 from app.summaries.fulltext import FullText
 from app.summaries.prompts import load_prompt
 from app.summaries.relevance import RelevanceRater
@@ -59,7 +60,7 @@ def build_services(
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
     )
-    store = store or MemoryStore()
+    store = store or open_store(settings.store_url, settings.redis_url, settings.sqlite_path)
     return Services(
         settings=settings,
         http=client,

@@ -63,6 +63,7 @@ def make_settings(tmp_path: Path, config: dict[str, Any] | None = None, **kw: An
         "min_request_interval": 0,
         "fetch_backoff": 0,
         "fetch_retries": 1,
+        "sqlite_path": tmp_path / "store.sqlite3",
     }
     return load_settings(**(base | kw))
 

@@ -47,10 +47,14 @@ class RateLimiter:
 
     async def __aenter__(self) -> None:
         await self._lock.acquire()
-        if self._last is not None:
-            wait = self._last + self.interval - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
+        try:
+            if self._last is not None:
+                wait = self._last + self.interval - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+        except BaseException:  # cancelled while waiting: ``__aexit__`` will not run
+            self._lock.release()
+            raise
 
     async def __aexit__(
         self,

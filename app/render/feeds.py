@@ -75,7 +75,7 @@ def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
     from feedgen.feed import FeedGenerator  # lazy: keeps start-up fast
 
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=True, rss=True)
+    fg.load_extension("dc", atom=False, rss=True)  # Atom has <author> for each author
     cats = ", ".join(feed.query.categories)
     fg.id(meta.self_url)
     fg.title(feed_title(feed, meta.title))
@@ -107,8 +107,10 @@ def _add_entry(fg: Any, item: ScoredPaper, atom: bool) -> None:
     else:
         fe.description(body)
     if p.authors:
-        fe.author([{"name": a} for a in p.authors])
-        fe.dc.dc_creator(p.authors)
+        if atom:
+            fe.author([{"name": a} for a in p.authors])
+        else:
+            fe.dc.dc_creator(p.authors)
     for cat in p.categories:
         if atom and (known := taxonomy.lookup(cat)) is not None:
             fe.category(term=cat, label=known.name, scheme=CATEGORY_SCHEME)

@@ -79,7 +79,7 @@ async def serve_feed(
     )
     feed = await feed_for(services, query)
     self_url = _self_url(request, settings.public_url)
-    key = f"{fmt}|{query.cache_key()}|{feed.fingerprint()}|{self_url}"
+    key = f"{fmt}|{query.cache_key}|{feed.fingerprint}|{self_url}"
     rendered = services.rendered.get(key)
     if rendered is None:
         renderer, media_type = FORMATS[fmt]

@@ -1,6 +1,33 @@
-"""Where listings (and, later, summaries) are kept: one interface, several backends."""
+"""Where listings, days, summaries and counters are kept: one interface, several backends.
+
+``Store`` and ``MemoryStore`` load eagerly; the SQLite and Redis backends and the factory load on
+first use, so importing the app stays cheap and ``redis`` is needed only for Redis.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from app.store.base import Store
 from app.store.memory import MemoryStore
 
-__all__ = ["MemoryStore", "Store"]
+if TYPE_CHECKING:
+    from app.store.factory import FallbackStore, open_store
+    from app.store.redis import RedisStore
+    from app.store.sqlite import SQLiteStore
+
+__all__ = ["FallbackStore", "MemoryStore", "RedisStore", "SQLiteStore", "Store", "open_store"]
+
+_LAZY = {
+    "FallbackStore": "app.store.factory",
+    "open_store": "app.store.factory",
+    "RedisStore": "app.store.redis",
+    "SQLiteStore": "app.store.sqlite",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,202 @@
+"""Choosing the store from the settings, and surviving its outages.
+
+``open_store`` picks, in order: an explicit ``STORE_URL`` (``memory://``, ``sqlite:///abs/path``,
+``sqlite:relative/path``, ``redis://...``, ``rediss://...``), else Redis when ``REDIS_URL`` /
+``KV_URL`` is set, else the SQLite file at ``sqlite_path``. Redis and SQLite come wrapped in a
+``FallbackStore``: when the backend cannot be reached, calls are served from an in-process
+``MemoryStore`` (one warning), and the backend is tried again every 30 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from app.errors import ConfigError
+from app.store.base import Store
+from app.store.memory import MemoryStore
+from app.store.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ACCEPTED = "memory://, sqlite:///absolute/path, sqlite:relative/path, redis://... or rediss://..."
+_USERINFO = re.compile(r"(?<=://)([^/\s]*)@")
+
+_errors: list[type[BaseException]] = [OSError, sqlite3.DatabaseError]
+try:
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    _errors += [_RedisConnectionError, _RedisTimeoutError]
+except ImportError:  # pragma: no cover - redis is needed only for a redis:// store
+    pass
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = tuple(_errors)
+"""What counts as "the backend is down": connection errors and timeouts, I/O and SQLite errors."""
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of any ``scheme://user:password@host`` replaced by ``***``."""
+
+    def hide(m: re.Match[str]) -> str:
+        user, colon, _ = m[1].partition(":")
+        return f"{user}:***@" if colon else "***@"
+
+    return _USERINFO.sub(hide, text)
+
+
+def open_store(store_url: str | None, redis_url: str | None, sqlite_path: Path) -> Store:
+    """The store the settings ask for (see the module docstring); bad URLs raise ConfigError."""
+    if store_url:
+        scheme = store_url.partition(":")[0].lower()
+        if scheme == "memory":
+            return MemoryStore()
+        if scheme == "sqlite":
+            return _sqlite(_sqlite_path(store_url, sqlite_path))
+        if scheme in ("redis", "rediss"):
+            return _redis(store_url)
+        raise ConfigError(
+            f"unsupported STORE_URL {redact(store_url)!r}",
+            hint=f"use one of: {ACCEPTED}",
+        )
+    if redis_url:
+        if redis_url.partition(":")[0].lower() not in ("redis", "rediss"):
+            raise ConfigError(
+                f"REDIS_URL/KV_URL {redact(redis_url)!r} is not a redis:// or rediss:// URL"
+            )
+        return _redis(redis_url)
+    return _sqlite(sqlite_path)
+
+
+def _sqlite_path(url: str, default: Path) -> Path:
+    rest = url.partition(":")[2]
+    if rest.startswith("//"):
+        rest = rest[2:]
+        if rest and not rest.startswith("/"):
+            raise ConfigError(
+                f"STORE_URL {url!r}: an absolute path needs three slashes",
+                hint="sqlite:///absolute/path or sqlite:relative/path",
+            )
+    return Path(rest) if rest else default
+
+
+def _sqlite(path: Path) -> Store:
+    return FallbackStore(SQLiteStore(path), label=f"sqlite ({path})")
+
+
+def _redis(url: str) -> Store:
+    try:
+        from app.store.redis import RedisStore
+    except ImportError as exc:
+        raise ConfigError(
+            f"a Redis store is configured ({redact(url)}) but the redis package is missing",
+            hint="pip install 'redis>=5'",
+        ) from exc
+    return FallbackStore(RedisStore(url), label=f"redis ({redact(url)})")
+
+
+class FallbackStore:
+    """``primary``, or an in-process ``MemoryStore`` while ``primary`` cannot be reached."""
+
+    def __init__(
+        self,
+        primary: Store,
+        fallback: Store | None = None,
+        *,
+        label: str | None = None,
+        retry_interval: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary = primary
+        self.fallback: Store = fallback if fallback is not None else MemoryStore()
+        self.label = redact(label or primary.name)
+        self.retry_interval = retry_interval
+        self.clock = clock
+        self._down = False
+        self._retry_at = 0.0
+        self.name = primary.name
+
+    def __repr__(self) -> str:
+        return f"FallbackStore({self.primary!r}, down={self._down})"
+
+    @property
+    def down(self) -> bool:
+        """Whether calls are being served by the fallback."""
+        return self._down
+
+    async def _call(self, op: Callable[[Store], Awaitable[T]]) -> T:
+        if self._down:
+            now = self.clock()
+            if now < self._retry_at:
+                return await op(self.fallback)
+            self._retry_at = now + self.retry_interval  # one caller probes; the rest wait
+        try:
+            result = await op(self.primary)
+        except OUTAGE_ERRORS as exc:
+            self._mark_down(exc)
+            return await op(self.fallback)
+        if self._down:
+            self._down = False
+            self.name = self.primary.name
+            log.warning("store %s is reachable again; using it again", self.label)
+        return result
+
+    def _mark_down(self, exc: BaseException) -> None:
+        self._retry_at = self.clock() + self.retry_interval
+        if self._down:
+            return
+        self._down = True
+        self.name = f"{self.primary.name} (down, using {self.fallback.name})"
+        log.warning(
+            "store %s is unreachable (%s: %s); serving from the in-process %s store and "
+            "retrying every %gs",
+            self.label,
+            type(exc).__name__,
+            redact(str(exc)),
+            self.fallback.name,
+            self.retry_interval,
+        )
+
+    async def get(self, key: str) -> bytes | None:
+        """The value, or None when absent or expired."""
+        return await self._call(lambda s: s.get(key))
+
+    async def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The values that exist among ``keys``."""
+        return await self._call(lambda s: s.get_many(keys))
+
+    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key``."""
+        await self._call(lambda s: s.set(key, value, ttl))
+
+    async def set_nx(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent."""
+        return await self._call(lambda s: s.set_nx(key, value, ttl))
+
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """Add ``amount`` to the counter under ``key``."""
+        return await self._call(lambda s: s.incr(key, amount, ttl))
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``."""
+        await self._call(lambda s: s.delete(key))
+
+    async def ping(self) -> bool:
+        """Whether the primary answers (the fallback always does)."""
+        try:
+            return await self.primary.ping()
+        except OUTAGE_ERRORS:
+            return False
+
+    async def close(self) -> None:
+        """Close both stores."""
+        try:
+            await self.primary.close()
+        finally:
+            await self.fallback.close()
