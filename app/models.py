@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,7 +91,6 @@ class FeedQuery(BaseModel):
     keyword_weight: float = 1.0
     title_bonus: float = 0.5
 
-    @cached_property
     def cache_key(self) -> str:
         """A canonical string naming this query (same query, same key)."""
         parts = [
@@ -162,7 +160,6 @@ class RankedFeed(BaseModel):
         moments += [i.summary.created_at for i in self.items if i.summary is not None]
         return max(moments, default=self.fetched_at)
 
-    @cached_property
     def fingerprint(self) -> str:
         """Changes whenever the rendered feed would: listing, ranking, ratings, summaries."""
         parts = [self.fetched_at.isoformat(), str(self.stale), str(self.sample)]

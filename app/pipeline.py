@@ -66,7 +66,7 @@ def default_query(settings: Settings) -> FeedQuery:
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
     listing = await services.listings.get(query.categories)
-    key = f"{query.cache_key}|{listing.fetched_at.isoformat()}|{listing.stale}"
+    key = f"{query.cache_key()}|{listing.fetched_at.isoformat()}|{listing.stale}"
     if services.ai is not None:
         key += f"|{services.ai.generation()}"
     feed = services.feeds.get(key)
@@ -93,7 +93,7 @@ async def build_feed(
     await services.history.record(listing)
     days = await services.history.recent(listing, settings.days_back)
     all_papers = listing.papers if days == [listing] else merge_papers(days)
-    configured = query == default_query(settings)
+    configured = query == services.configured
     dedupe = settings.enable_deduplication
     ai = services.ai
     budget = time_budget if time_budget is not None else (ai.time_budget if ai else 0.0)

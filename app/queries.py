@@ -8,12 +8,16 @@ query string arrives as a space). Each is checked against arXiv's taxonomy: a ma
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from app.arxiv import taxonomy
 from app.errors import InvalidQuery, UnknownCategory
 from app.models import AnnounceType, FeedQuery
 
 MAX_CATEGORIES = 20
+MAX_PARAM_LENGTH = 2000
 MAX_KEYWORD_LENGTH = 100
 _SPLIT = re.compile(r"[+,\s]+")
 CATEGORY_HINT = "GET /api/categories lists every valid category (arXiv's taxonomy)"
@@ -107,3 +111,61 @@ def apply_overrides(
             raise InvalidQuery(f"limit must be between 1 and {max_limit}")
         update["limit"] = limit
     return base.model_copy(update=update) if update else base
+
+
+@dataclass(frozen=True, slots=True)
+class FeedParams:
+    """Query parameters that override the configured feed for one request."""
+
+    keywords: str | None = None
+    exclude: str | None = None
+    min_score: float | None = None
+    limit: int | None = None
+    types: str | None = None
+
+
+# The same parameters as OpenAPI describes them (the routes read them straight from the query
+# string: cheaper than FastAPI's per-request validation on the hot path).
+FEED_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "keywords", "in": "query", "required": False,
+     "description": "Comma-separated keywords or phrases (replaces the configured ones)",
+     "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
+    {"name": "exclude", "in": "query", "required": False,
+     "description": "Comma-separated keywords; papers mentioning any are dropped",
+     "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
+    {"name": "min_score", "in": "query", "required": False,
+     "schema": {"type": "number", "minimum": 0, "maximum": 1000}},
+    {"name": "limit", "in": "query", "required": False, "description": "Number of items",
+     "schema": {"type": "integer", "minimum": 1}},
+    {"name": "types", "in": "query", "required": False,
+     "description": "Announce types: new, cross, replace, replace-cross or all",
+     "schema": {"type": "string", "maxLength": 100}},
+]  # fmt: skip
+
+
+def parse_feed_params(query: Mapping[str, str]) -> FeedParams:
+    """Read and check the feed parameters of a query string."""
+    for name in ("keywords", "exclude", "types"):
+        if len(query.get(name) or "") > MAX_PARAM_LENGTH:
+            raise InvalidQuery(f"{name}: longer than {MAX_PARAM_LENGTH} characters")
+    return FeedParams(
+        keywords=query.get("keywords"),
+        exclude=query.get("exclude"),
+        min_score=_number(query, "min_score", float),
+        limit=_number(query, "limit", int),
+        types=query.get("types"),
+    )
+
+
+def _number[N: (int, float)](query: Mapping[str, str], name: str, kind: type[N]) -> N | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InvalidQuery(f"{name}: {raw[:20]!r} is not {what}") from None
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinity
+        raise InvalidQuery(f"{name}: {raw[:20]!r} is not a finite number")
+    return value

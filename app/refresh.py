@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from app.pipeline import build_feed, default_query
+from app.pipeline import build_feed
 
 if TYPE_CHECKING:
     from app.runtime import Services
@@ -38,7 +38,7 @@ async def refresh(
 ) -> RefreshReport:
     """Bring the configured feed up to date within ``time_budget`` seconds."""
     start = time.monotonic()
-    query = default_query(services.settings)
+    query = services.configured
     listing = await services.listings.get(query.categories)
     feed = await build_feed(services, query, listing, time_budget=time_budget, progress=progress)
     ai = services.ai

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.history import History
     from app.listings import ListingService
-    from app.models import RankedFeed
+    from app.models import FeedQuery, RankedFeed
     from app.pipeline import AIServices
     from app.store import Store
 
@@ -63,6 +63,7 @@ class Services:
     store: Store
     listings: ListingService
     history: History
+    configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
     rendered: LRU[Rendered] = field(default_factory=LRU)  # bodies by format, feed and URL

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.history import History
 from app.listings import ListingService
 from app.llm import build_llm
-from app.pipeline import AIServices
+from app.pipeline import AIServices, default_query
 from app.runtime import Services
 from app.store import Store
 from app.store.factory import open_store
@@ -67,6 +67,7 @@ def build_services(
         store=store,
         listings=ListingService(fetcher, store),
         history=History(store),
+        configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )
 

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.arxiv.schedule import next_update
 from app.deps import ServicesDep
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import RankedFeed
-from app.pipeline import default_query, feed_for
-from app.queries import apply_overrides
+from app.pipeline import feed_for
+from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
 from app.render.feeds import FeedMeta, render_atom, render_rss
 from app.runtime import Services
 
@@ -33,32 +33,13 @@ FEED_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-class FeedParams:
-    """Query parameters that override the configured feed for one request."""
-
-    def __init__(
-        self,
-        keywords: Annotated[
-            str | None, Query(max_length=2000, description="Comma-separated keywords or phrases")
-        ] = None,
-        exclude: Annotated[
-            str | None, Query(max_length=2000, description="Comma-separated keywords to drop")
-        ] = None,
-        min_score: Annotated[float | None, Query(ge=0, le=1000)] = None,
-        limit: Annotated[int | None, Query(ge=1, description="Number of items")] = None,
-        types: Annotated[
-            str | None,
-            Query(max_length=100, description="new, cross, replace, replace-cross or all"),
-        ] = None,
-    ) -> None:
-        self.keywords = keywords
-        self.exclude = exclude
-        self.min_score = min_score
-        self.limit = limit
-        self.types = types
+async def feed_params(request: Request) -> FeedParams:
+    """The feed parameters of the request (documented by ``FEED_PARAMETERS``)."""
+    return parse_feed_params(request.query_params)
 
 
-ParamsDep = Annotated[FeedParams, Depends()]
+ParamsDep = Annotated[FeedParams, Depends(feed_params)]
+OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 
 
 async def serve_feed(
@@ -67,7 +48,7 @@ async def serve_feed(
     """Rank the listing for the request's query and render it (cached by listing and query)."""
     settings = services.settings
     query = apply_overrides(
-        default_query(settings),
+        services.configured,
         categories=categories,
         keywords=params.keywords,
         exclude=params.exclude,
@@ -79,7 +60,7 @@ async def serve_feed(
     )
     feed = await feed_for(services, query)
     self_url = _self_url(request, settings.public_url)
-    key = f"{fmt}|{query.cache_key}|{feed.fingerprint}|{self_url}"
+    key = f"{fmt}|{query.cache_key()}|{feed.fingerprint()}|{self_url}"
     rendered = services.rendered.get(key)
     if rendered is None:
         renderer, media_type = FORMATS[fmt]
@@ -114,19 +95,24 @@ def _site(self_url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}/"
 
 
-@router.get("/rss", responses=FEED_RESPONSES, response_class=Response)
+@router.get("/rss", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
 async def rss(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
     """The configured feed as RSS 2.0."""
     return await serve_feed("rss", request, services, params, None)
 
 
-@router.get("/atom", responses=FEED_RESPONSES, response_class=Response)
+@router.get("/atom", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
 async def atom(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
     """The configured feed as Atom 1.0."""
     return await serve_feed("atom", request, services, params, None)
 
 
-@router.get("/rss/{categories}", responses=FEED_RESPONSES, response_class=Response)
+@router.get(
+    "/rss/{categories}",
+    responses=FEED_RESPONSES,
+    response_class=Response,
+    openapi_extra=OPENAPI_EXTRA,
+)
 async def rss_for(
     categories: str, request: Request, services: ServicesDep, params: ParamsDep
 ) -> Response:
@@ -134,7 +120,12 @@ async def rss_for(
     return await serve_feed("rss", request, services, params, categories)
 
 
-@router.get("/atom/{categories}", responses=FEED_RESPONSES, response_class=Response)
+@router.get(
+    "/atom/{categories}",
+    responses=FEED_RESPONSES,
+    response_class=Response,
+    openapi_extra=OPENAPI_EXTRA,
+)
 async def atom_for(
     categories: str, request: Request, services: ServicesDep, params: ParamsDep
 ) -> Response:
