@@ -25,6 +25,10 @@ from app.store.base import Store
 log = logging.getLogger(__name__)
 
 RECHECK = timedelta(minutes=10)  # arXiv has not rolled over yet, or we served sample data
+FAILURE_PAUSE = timedelta(minutes=1)  # after arXiv failed, serve what we have this long
+CLAIM_TTL = timedelta(seconds=90)  # one instance fetches a listing; the others wait for it
+CLAIM_WAIT = 30.0
+CLAIM_POLL = 0.2
 
 
 def expiry_for(listing: Listing, now: datetime) -> datetime:
@@ -59,7 +63,9 @@ class ListingService:
         self.clock = clock
         self._memory: dict[str, Cached] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._failed: dict[str, tuple[datetime, UpstreamError]] = {}
         self.fetches = 0  # upstream requests made, for tests and /health
+        self.claim_wait = CLAIM_WAIT  # how long to wait for another instance's fetch
 
     async def get(self, categories: Sequence[str]) -> Listing:
         """The current listing (stale if arXiv fails and we have an older one)."""
@@ -72,7 +78,32 @@ class ListingService:
             if cached is not None and cached.expires_at > self.clock():
                 self._memory[key] = cached
                 return cached.listing
-            return await self._refresh(key, categories, cached)
+            failed = self._failed.get(key)
+            if failed is not None and failed[0] > self.clock():
+                raise failed[1]  # arXiv failed moments ago: don't hammer it on every request
+            claim = f"fetching:{key}"
+            if not await self.store.set_nx(claim, b"1", ttl=CLAIM_TTL.total_seconds()):
+                other = await self._wait_for_other_instance(key)
+                if other is not None:
+                    self._memory[key] = other
+                    return other.listing
+            try:
+                return await self._refresh(key, categories, cached)
+            finally:
+                await self.store.delete(claim)
+
+    async def _wait_for_other_instance(self, key: str) -> Cached | None:
+        """Another instance is fetching this listing: wait for it to land in the store."""
+        waited = 0.0
+        while waited < self.claim_wait:
+            await asyncio.sleep(CLAIM_POLL)
+            waited += CLAIM_POLL
+            cached = await self._load(key)
+            if cached is not None and cached.expires_at > self.clock():
+                return cached
+            if await self.store.get(f"fetching:{key}") is None:
+                return None  # it gave up: fetch ourselves
+        return None
 
     async def _refresh(self, key: str, categories: Sequence[str], cached: Cached | None) -> Listing:
         old = cached.listing if cached is not None else None
@@ -96,10 +127,15 @@ class ListingService:
                     }
                 )
         except UpstreamError as exc:
+            until = self.clock() + FAILURE_PAUSE
             if old is None:
+                self._failed[key] = (until, exc)
                 raise
             log.warning("serving stale listing %s: %s", key, exc.message)
-            return old.model_copy(update={"stale": True})
+            stale = old.model_copy(update={"stale": True})
+            self._memory[key] = Cached(listing=stale, expires_at=until)
+            return stale
+        self._failed.pop(key, None)
         fresh = Cached(listing=listing, expires_at=expiry_for(listing, now))
         self._memory[key] = fresh
         await self._save(key, fresh)

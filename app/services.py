@@ -52,7 +52,12 @@ def build_services(
         timeout=httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
         follow_redirects=True,
     )
-    limiter = RateLimiter(settings.min_request_interval)
+    store = store or open_store(settings.store_url, settings.redis_url, settings.sqlite_path)
+    limiter = RateLimiter(
+        settings.min_request_interval,
+        shared=store,
+        hold=settings.fetch_timeout + settings.min_request_interval,
+    )
     fetcher = ArxivFetcher(
         client,
         settings.arxiv_rss_url,
@@ -60,7 +65,6 @@ def build_services(
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
     )
-    store = store or open_store(settings.store_url, settings.redis_url, settings.sqlite_path)
     return Services(
         settings=settings,
         http=client,

@@ -17,7 +17,14 @@ import pytest
 from app.arxiv.fetch import ArxivFetcher, RateLimiter
 from app.arxiv.schedule import NEW_YORK, next_update
 from app.errors import UpstreamParseError, UpstreamUnavailable
-from app.listings import RECHECK, Cached, ListingService, expiry_for, listing_key
+from app.listings import (
+    FAILURE_PAUSE,
+    RECHECK,
+    Cached,
+    ListingService,
+    expiry_for,
+    listing_key,
+)
 from app.models import Listing
 from app.store import MemoryStore
 
@@ -238,10 +245,14 @@ async def test_when_arxiv_fails_the_old_listing_is_served_stale(
     raw = await store.get(listing_key(CATS))
     assert raw is not None
     assert Cached.model_validate_json(raw).listing.stale is False  # staleness is not stored
-    arxiv.mode = "ok"  # arXiv is back: the next request fetches a fresh copy
+    arxiv.mode = "ok"  # arXiv is back, but for a minute we keep serving what we have
+    requests = len(arxiv.requests)
+    assert (await service.get(CATS)).stale is True
+    assert len(arxiv.requests) == requests
+    clock.now = NEXT_DAY + FAILURE_PAUSE  # then the next request fetches a fresh copy
     fresh = await service.get(CATS)
     assert fresh.stale is False
-    assert fresh.fetched_at == NEXT_DAY
+    assert fresh.fetched_at == NEXT_DAY + FAILURE_PAUSE
 
 
 @pytest.mark.parametrize(

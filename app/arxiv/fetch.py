@@ -23,27 +23,41 @@ import httpx
 
 from app.arxiv import taxonomy
 from app.errors import InvalidQuery, UpstreamError, UpstreamUnavailable
+from app.store.base import Store
 
 log = logging.getLogger(__name__)
 
 MAX_RETRY_WAIT = 30.0  # a longer Retry-After is not waited for inside a request
 SAMPLE_HEADER = "x-arxiv-feeds-sample"
+SHARED_KEY = "lock:arxiv-request"
 
 
 class RateLimiter:
-    """One request at a time, and ``interval`` seconds between the end of one and the next."""
+    """One request at a time, and ``interval`` seconds between the end of one and the next.
+
+    With a ``shared`` store the rule holds across every instance using that store (Redis, or
+    one SQLite file): a key in the store is held during a request (at most ``hold`` seconds,
+    should an instance die holding it) and for ``interval`` seconds after it.
+    """
 
     def __init__(
         self,
         interval: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        shared: Store | None = None,
+        hold: float = 60.0,
+        max_wait: float = 120.0,
     ) -> None:
         self.interval = interval
         self._clock = clock
         self._sleep = sleep
         self._lock = asyncio.Lock()
         self._last: float | None = None
+        self.shared = shared
+        self.hold = hold
+        self.max_wait = max_wait
 
     async def __aenter__(self) -> None:
         await self._lock.acquire()
@@ -52,9 +66,21 @@ class RateLimiter:
                 wait = self._last + self.interval - self._clock()
                 if wait > 0:
                     await self._sleep(wait)
-        except BaseException:  # cancelled while waiting: ``__aexit__`` will not run
+            if self.shared is not None:
+                await self._take_shared(self.shared)
+        except BaseException:  # cancelled or failed while waiting: ``__aexit__`` will not run
             self._lock.release()
             raise
+
+    async def _take_shared(self, store: Store) -> None:
+        start = self._clock()
+        while not await store.set_nx(SHARED_KEY, b"busy", ttl=self.hold):
+            if self._clock() - start > self.max_wait:
+                raise UpstreamUnavailable(
+                    "another instance has held the arXiv request slot too long",
+                    retry_after=self.interval,
+                )
+            await self._sleep(max(0.05, min(0.5, self.interval / 4)))
 
     async def __aexit__(
         self,
@@ -63,7 +89,14 @@ class RateLimiter:
         tb: TracebackType | None,
     ) -> None:
         self._last = self._clock()
-        self._lock.release()
+        try:
+            if self.shared is not None:
+                if self.interval > 0:
+                    await self.shared.set(SHARED_KEY, b"cooling", ttl=self.interval)
+                else:
+                    await self.shared.delete(SHARED_KEY)
+        finally:
+            self._lock.release()
 
 
 @dataclass(frozen=True, slots=True)
