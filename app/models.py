@@ -8,9 +8,11 @@ paper with the score and the keywords that earned it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,8 +93,15 @@ class FeedQuery(BaseModel):
     keyword_weight: float = 1.0
     title_bonus: float = 0.5
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; the memoized ``cache_key`` is not carried over to it."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("cache_key", None)
+        return copy
+
+    @cached_property
     def cache_key(self) -> str:
-        """A canonical string naming this query (same query, same key)."""
+        """A canonical string naming this query (same query, same key); computed once."""
         parts = [
             "+".join(self.categories),
             ",".join(k.casefold() for k in self.keywords),

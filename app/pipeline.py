@@ -66,7 +66,7 @@ def default_query(settings: Settings) -> FeedQuery:
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
     listing = await services.listings.get(query.categories)
-    key = f"{query.cache_key()}|{listing.fetched_at.isoformat()}|{listing.stale}"
+    key = f"{query.cache_key}|{listing.fetched_at.isoformat()}|{listing.stale}"
     if services.ai is not None:
         key += f"|{services.ai.generation()}"
     feed = services.feeds.get(key)

@@ -66,7 +66,8 @@ class Services:
     configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
-    rendered: LRU[Rendered] = field(default_factory=LRU)  # bodies by format, feed and URL
+    # bodies by format and URL, with the ranked feed they were drawn from
+    rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=LRU)
 
     async def aclose(self) -> None:
         """Close the HTTP clients and the store."""

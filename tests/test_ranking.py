@@ -163,3 +163,11 @@ def test_recorded_listing_ranks_deterministically() -> None:
     assert with_rl
     for s in with_rl:
         assert re.search(r"\bRLs?\b", f"{s.paper.title} {s.paper.abstract}", re.IGNORECASE)
+
+
+def test_query_key_follows_copies() -> None:
+    base = query(keywords=("RL",))
+    assert base.cache_key == base.cache_key
+    narrowed = base.model_copy(update={"limit": 5})
+    assert narrowed.cache_key != base.cache_key
+    assert narrowed.cache_key == query(keywords=("RL",), limit=5).cache_key

@@ -9,13 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.arxiv.schedule import next_update
-from app.deps import ServicesDep
+from app.deps import get_services
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import RankedFeed
 from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
 from app.render.feeds import FeedMeta, render_atom, render_rss
-from app.runtime import Services
 
 router = APIRouter(tags=["feeds"])
 
@@ -42,10 +41,14 @@ ParamsDep = Annotated[FeedParams, Depends(feed_params)]
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 
 
-async def serve_feed(
-    fmt: str, request: Request, services: Services, params: FeedParams, categories: str | None
-) -> Response:
-    """Rank the listing for the request's query and render it (cached by listing and query)."""
+async def serve_feed(fmt: str, request: Request, categories: str | None = None) -> Response:
+    """Rank the listing for the request's query and render it (cached by listing and query).
+
+    Services and parameters are read here rather than through FastAPI dependencies: this is
+    the hot path every reader poll takes, and it stays a dictionary lookup when warm.
+    """
+    services = await get_services(request)
+    params = parse_feed_params(request.query_params)
     settings = services.settings
     query = apply_overrides(
         services.configured,
@@ -60,13 +63,15 @@ async def serve_feed(
     )
     feed = await feed_for(services, query)
     self_url = _self_url(request, settings.public_url)
-    key = f"{fmt}|{query.cache_key()}|{feed.fingerprint()}|{self_url}"
-    rendered = services.rendered.get(key)
-    if rendered is None:
+    key = f"{fmt}|{self_url}"
+    cached = services.rendered.get(key)
+    if cached is not None and cached[0] is feed:  # the same ranked feed: the same bytes
+        rendered = cached[1]
+    else:
         renderer, media_type = FORMATS[fmt]
         meta = FeedMeta(title=settings.feed_title, self_url=self_url, site_url=_site(self_url))
         rendered = Rendered.of(renderer(feed, meta), media_type, feed.updated())
-        services.rendered.put(key, rendered)
+        services.rendered.put(key, (feed, rendered))
     return respond(request, rendered, feed)
 
 
@@ -96,15 +101,15 @@ def _site(self_url: str) -> str:
 
 
 @router.get("/rss", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
-async def rss(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
+async def rss(request: Request) -> Response:
     """The configured feed as RSS 2.0."""
-    return await serve_feed("rss", request, services, params, None)
+    return await serve_feed("rss", request)
 
 
 @router.get("/atom", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
-async def atom(request: Request, services: ServicesDep, params: ParamsDep) -> Response:
+async def atom(request: Request) -> Response:
     """The configured feed as Atom 1.0."""
-    return await serve_feed("atom", request, services, params, None)
+    return await serve_feed("atom", request)
 
 
 @router.get(
@@ -113,11 +118,9 @@ async def atom(request: Request, services: ServicesDep, params: ParamsDep) -> Re
     response_class=Response,
     openapi_extra=OPENAPI_EXTRA,
 )
-async def rss_for(
-    categories: str, request: Request, services: ServicesDep, params: ParamsDep
-) -> Response:
+async def rss_for(categories: str, request: Request) -> Response:
     """RSS 2.0 for one category or several joined with ``+``."""
-    return await serve_feed("rss", request, services, params, categories)
+    return await serve_feed("rss", request, categories)
 
 
 @router.get(
@@ -126,8 +129,6 @@ async def rss_for(
     response_class=Response,
     openapi_extra=OPENAPI_EXTRA,
 )
-async def atom_for(
-    categories: str, request: Request, services: ServicesDep, params: ParamsDep
-) -> Response:
+async def atom_for(categories: str, request: Request) -> Response:
     """Atom 1.0 for one category or several joined with ``+``."""
-    return await serve_feed("atom", request, services, params, categories)
+    return await serve_feed("atom", request, categories)
