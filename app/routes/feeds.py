@@ -1,9 +1,12 @@
-"""RSS and Atom feeds: ``/rss``, ``/atom`` (the configured feed) and ``/rss/{categories}``."""
+"""RSS, Atom and JSON Feed: ``/rss``, ``/atom``, ``/feed.json`` (the configured feed) and
+``/rss/{categories}``, ``/atom/{categories}``, ``/feed.json/{categories}``."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -15,6 +18,8 @@ from app.models import RankedFeed
 from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
 from app.render.feeds import FeedMeta, render_atom, render_rss
+from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
+from app.render.jsonfeed import JSONFeed, render_json_feed
 
 router = APIRouter(tags=["feeds"])
 
@@ -22,6 +27,7 @@ Renderer = Callable[[RankedFeed, FeedMeta], bytes]
 FORMATS: dict[str, tuple[Renderer, str]] = {
     "rss": (render_rss, "application/rss+xml; charset=utf-8"),
     "atom": (render_atom, "application/atom+xml; charset=utf-8"),
+    "json": (render_json_feed, JSON_FEED),
 }
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
@@ -30,6 +36,13 @@ FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     502: {"description": "arXiv answered with something unusable"},
     503: {"description": "arXiv unreachable and nothing stored"},
 }
+JSON_FEED_RESPONSES = {status: r for status, r in FEED_RESPONSES.items() if status != 200}
+
+
+class JSONFeedResponse(Response):
+    """Documents the JSON Feed media type in OpenAPI."""
+
+    media_type = "application/feed+json"
 
 
 async def feed_params(request: Request) -> FeedParams:
@@ -38,6 +51,7 @@ async def feed_params(request: Request) -> FeedParams:
 
 
 ParamsDep = Annotated[FeedParams, Depends(feed_params)]
+NO_PARAMS = FeedParams()
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 
 
@@ -48,7 +62,7 @@ async def serve_feed(fmt: str, request: Request, categories: str | None = None) 
     the hot path every reader poll takes, and it stays a dictionary lookup when warm.
     """
     services = await get_services(request)
-    params = parse_feed_params(request.query_params)
+    params = parse_feed_params(request.query_params) if request.scope["query_string"] else NO_PARAMS
     settings = services.settings
     query = apply_overrides(
         services.configured,
@@ -62,12 +76,13 @@ async def serve_feed(fmt: str, request: Request, categories: str | None = None) 
         max_limit=settings.max_limit,
     )
     feed = await feed_for(services, query)
-    self_url = _self_url(request, settings.public_url)
-    key = f"{fmt}|{self_url}"
+    scope = request.scope
+    key = f"{fmt}|{request.headers.get('host')}|{scope['path']}|{scope['query_string']!r}"
     cached = services.rendered.get(key)
     if cached is not None and cached[0] is feed:  # the same ranked feed: the same bytes
         rendered = cached[1]
     else:
+        self_url = _self_url(request, settings.public_url)
         renderer, media_type = FORMATS[fmt]
         meta = FeedMeta(title=settings.feed_title, self_url=self_url, site_url=_site(self_url))
         rendered = Rendered.of(renderer(feed, meta), media_type, feed.updated())
@@ -77,8 +92,7 @@ async def serve_feed(fmt: str, request: Request, categories: str | None = None) 
 
 def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
     """200 with the body, or 304 when the client's copy is current; caching headers on both."""
-    now = datetime.now(UTC)
-    headers = cache_headers(rendered, next_update(now), now, stale=feed.stale)
+    headers = dict(_cache_headers(rendered, feed.stale, int(time.time())))
     if feed.sample:
         headers["X-Arxiv-Feeds-Sample"] = "1"
     if feed.stale:
@@ -86,6 +100,13 @@ def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
     if is_not_modified(request.headers, rendered):
         return Response(status_code=304, headers=headers)
     return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def _cache_headers(rendered: Rendered, stale: bool, second: int) -> tuple[tuple[str, str], ...]:
+    """The caching headers, worked out once per body and second."""
+    now = datetime.fromtimestamp(second, UTC)
+    return tuple(cache_headers(rendered, next_update(now), now, stale=stale).items())
 
 
 def _self_url(request: Request, public_url: str | None) -> str:
@@ -132,3 +153,27 @@ async def rss_for(categories: str, request: Request) -> Response:
 async def atom_for(categories: str, request: Request) -> Response:
     """Atom 1.0 for one category or several joined with ``+``."""
     return await serve_feed("atom", request, categories)
+
+
+@router.get(
+    "/feed.json",
+    response_model=JSONFeed,
+    response_class=JSONFeedResponse,
+    responses=JSON_FEED_RESPONSES,
+    openapi_extra=OPENAPI_EXTRA,
+)
+async def json_feed(request: Request) -> Response:
+    """The configured feed as JSON Feed 1.1."""
+    return await serve_feed("json", request)
+
+
+@router.get(
+    "/feed.json/{categories}",
+    response_model=JSONFeed,
+    response_class=JSONFeedResponse,
+    responses=JSON_FEED_RESPONSES,
+    openapi_extra=OPENAPI_EXTRA,
+)
+async def json_feed_for(categories: str, request: Request) -> Response:
+    """JSON Feed 1.1 for one category or several joined with ``+``."""
+    return await serve_feed("json", request, categories)
