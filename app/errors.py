@@ -11,9 +11,9 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── Forbidden                (403) an admin route that is switched off
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
     ├── NotFound                 (404) no such paper / resource
-    ├── UpstreamError            (502) arXiv answered, but not with a usable listing
-    │   ├── UpstreamParseError   (502) HTML error page, truncated or broken XML
+    ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
+    │       └── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
     └── LLMError                 (502) the LLM failed, timed out or answered garbage
         └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
 """
@@ -96,12 +96,6 @@ class UpstreamError(ArxivFeedsError):
     code = "upstream_error"
 
 
-class UpstreamParseError(UpstreamError):
-    """The listing could not be parsed (HTML page, truncated or broken XML)."""
-
-    code = "upstream_parse_error"
-
-
 class UpstreamUnavailable(UpstreamError):
     """arXiv could not be reached or refused to serve (timeouts, 5xx, 429)."""
 
@@ -118,6 +112,13 @@ class UpstreamUnavailable(UpstreamError):
         """``Retry-After`` in whole seconds (at least one minute when unknown)."""
         seconds = 60 if self.retry_after is None else max(1, round(self.retry_after))
         return {"Retry-After": str(seconds)}
+
+
+class UpstreamParseError(UpstreamUnavailable):
+    """The listing could not be parsed (HTML page, truncated or broken XML): arXiv is down
+    for maintenance or cut the answer short, which passes like any outage."""
+
+    code = "upstream_parse_error"
 
 
 class LLMError(ArxivFeedsError):

@@ -162,13 +162,19 @@ async def test_unicode_survives(tmp_path: Path) -> None:
     assert "<script>" not in rss.text.replace("&lt;script&gt;", "")
 
 
-async def test_broken_upstream_without_cache_is_502(
+async def test_broken_upstream_without_cache_is_503(
     client: httpx.AsyncClient, fake_arxiv: FakeArxiv
 ) -> None:
     fake_arxiv.serve(ALL4, body=b"<html><body>maintenance</body></html>")
     r = await client.get("/rss")
-    assert r.status_code == 502
+    assert r.status_code == 503
     assert r.json()["error"]["code"] == "upstream_parse_error"
+    assert "HTML page" in r.json()["error"]["message"]
+    assert int(r.headers["retry-after"]) >= 1
+    fake_arxiv.serve("cs.AI", status=404)
+    odd = await client.get("/rss/cs.AI")
+    assert odd.status_code == 502
+    assert odd.json()["error"]["code"] == "upstream_error"
     fake_arxiv.serve("cs.LG", status=503)
     down = await client.get("/rss/cs.LG")
     assert down.status_code == 503

@@ -151,6 +151,7 @@ class ArxivFetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         problem = "no attempt made"
+        retry_after: float | None = None
         for attempt in range(self.retries + 1):
             try:
                 async with self.limiter:
@@ -176,6 +177,7 @@ class ArxivFetcher:
         raise UpstreamUnavailable(
             f"arXiv could not be reached after {self.retries + 1} attempts ({problem})",
             hint="the feed is served from stored listings when there are any",
+            retry_after=retry_after,
         )
 
 
