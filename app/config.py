@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, description="Base URL for feed self links")
     max_query_keywords: int = Field(default=50, ge=1)
     max_limit: int = Field(default=500, ge=1)
+    digest_template: Path | None = Field(
+        default=None,
+        description="A string.Template file that replaces the Markdown digest's default layout",
+    )
 
     @field_validator("categories")
     @classmethod
@@ -213,6 +217,13 @@ class Settings(BaseSettings):
             if kw and kw.casefold() not in seen:
                 seen[kw.casefold()] = kw
         return list(seen.values())
+
+    @field_validator("digest_template")
+    @classmethod
+    def _template_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"digest_template {str(value)!r} does not exist")
+        return value
 
     @field_validator("arxiv_rss_url")
     @classmethod

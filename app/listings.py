@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from app.arxiv.fetch import ArxivFetcher
 from app.arxiv.parse import parse_listing
 from app.arxiv.schedule import NEW_YORK, next_update
-from app.errors import UpstreamError
+from app.errors import UpstreamError, UpstreamUnavailable
 from app.models import Listing
 from app.store.base import Store
 
@@ -26,9 +26,21 @@ log = logging.getLogger(__name__)
 
 RECHECK = timedelta(minutes=10)  # arXiv has not rolled over yet, or we served sample data
 FAILURE_PAUSE = timedelta(minutes=1)  # after arXiv failed, serve what we have this long
+MAX_FAILURE_PAUSE = timedelta(hours=1)  # ... or as long as its Retry-After asks, up to this
 CLAIM_TTL = timedelta(seconds=90)  # one instance fetches a listing; the others wait for it
 CLAIM_WAIT = 30.0
 CLAIM_POLL = 0.2
+
+
+def failure_pause(exc: UpstreamError) -> timedelta:
+    """How long to serve what we have before asking arXiv again after ``exc``.
+
+    A minute, or longer when arXiv said so (``Retry-After`` on a 429 or 503), up to an hour.
+    """
+    if isinstance(exc, UpstreamUnavailable) and exc.retry_after is not None:
+        asked = min(exc.retry_after, MAX_FAILURE_PAUSE.total_seconds())  # also when infinite
+        return max(FAILURE_PAUSE, timedelta(seconds=asked))
+    return FAILURE_PAUSE
 
 
 def expiry_for(listing: Listing, now: datetime) -> datetime:
@@ -127,7 +139,7 @@ class ListingService:
                     }
                 )
         except UpstreamError as exc:
-            until = self.clock() + FAILURE_PAUSE
+            until = self.clock() + failure_pause(exc)
             if old is None:
                 self._failed[key] = (until, exc)
                 raise

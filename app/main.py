@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError
-from app.routes import api, cron, feeds
+from app.routes import api, cron, digest, feeds, papers
 from app.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -88,7 +88,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.include_router(feeds.router)
+    app.include_router(digest.router)
     app.include_router(api.router)
+    app.include_router(papers.router)
     app.include_router(cron.router)
     return app
 

@@ -26,7 +26,12 @@ class Keyword:
     pattern: re.Pattern[str]
 
     def found_in(self, text: str, lowered: str) -> bool:
-        """Whether the keyword occurs in ``text`` as a whole word or phrase."""
+        """Whether the keyword occurs in ``text`` (``lowered`` is ``text.casefold()``).
+
+        The needle pre-check uses ``casefold``, not ``lower``: ``lower`` depends on context
+        (a Greek capital sigma before "." and a letter is not final) and misses some of the
+        regex's case-insensitive pairs (the micro sign and mu), so it could hide a match.
+        """
         return self.needle in lowered and self.pattern.search(text) is not None
 
 
@@ -38,7 +43,7 @@ def compile_keyword(text: str) -> Keyword:
     plural = r"(?:e?s)?" if words[-1][-1].isalpha() else ""
     end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
     pattern = re.compile(start + body + plural + end, re.IGNORECASE)
-    return Keyword(text=text, needle=words[0].lower(), pattern=pattern)
+    return Keyword(text=text, needle=words[0].casefold(), pattern=pattern)
 
 
 @lru_cache(maxsize=256)
@@ -54,7 +59,7 @@ def compile_keywords(keywords: tuple[str, ...]) -> tuple[Keyword, ...]:
 
 def find_keywords(keywords: Sequence[Keyword], text: str) -> list[str]:
     """The keywords (as configured) that occur in ``text``."""
-    lowered = text.lower()
+    lowered = text.casefold()
     return [k.text for k in keywords if k.found_in(text, lowered)]
 
 
@@ -76,7 +81,7 @@ def score_paper(
     paper: Paper, include: Sequence[Keyword], exclude: Sequence[Keyword], query: FeedQuery
 ) -> tuple[float, list[str], list[str]] | None:
     """``(score, matched, matched_in_title)``, or None when the paper is filtered out."""
-    title_low, abstract_low = paper.title.lower(), paper.abstract.lower()
+    title_low, abstract_low = paper.title.casefold(), paper.abstract.casefold()
     for kw in exclude:
         if kw.found_in(paper.title, title_low) or kw.found_in(paper.abstract, abstract_low):
             return None

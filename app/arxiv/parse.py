@@ -118,28 +118,34 @@ def _make_paper(
     journal_ref: str | None,
 ) -> Paper | None:
     prefix = _PREFIX.match(description)
-    ident = _identify(guid, link, prefix)
-    if ident is None or not title:
+    try:
+        ident = _identify(guid, link, prefix)
+    except ValueError:  # a version number of thousands of digits: int() refuses it
+        return None
+    if ident is None or not title or not title.strip():
         return None  # not a paper (arXiv never lists one without id and title)
     arxiv_id, version = ident
     kind = _announce_type(announce_type or (prefix.group("type") if prefix else "new"))
     published = _parse_date(pub_date.strip()) if pub_date else datetime.now(UTC)
     abstract = description[prefix.end() :] if prefix else description
-    return Paper(
-        arxiv_id=arxiv_id,
-        version=version,
-        title=_clean(title),
-        authors=split_authors(creators),
-        abstract=_clean(abstract),
-        categories=categories,
-        primary_category=categories[0] if categories else "",
-        announce_type=kind,
-        announced=announcement_day(published),
-        published=published,
-        license=_strip_or_none(license),
-        doi=_strip_or_none(doi),
-        journal_ref=_strip_or_none(journal_ref),
-    )
+    try:
+        return Paper(
+            arxiv_id=arxiv_id,
+            version=version,
+            title=_clean(title),
+            authors=split_authors(creators),
+            abstract=_clean(abstract),
+            categories=categories,
+            primary_category=categories[0] if categories else "",
+            announce_type=kind,
+            announced=announcement_day(published),
+            published=published,
+            license=_strip_or_none(license),
+            doi=_strip_or_none(doi),
+            journal_ref=_strip_or_none(journal_ref),
+        )
+    except ValueError:  # pydantic's ValidationError, e.g. version 0: not a paper arXiv lists
+        return None
 
 
 def _identify(
@@ -179,12 +185,17 @@ def _parse_date(value: str) -> datetime:
     """RFC 822 dates (all items of a listing share one, hence the cache)."""
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:  # a date at the very edge of the calendar (year 1 or 9999) cannot change zones
+        announcement_day(parsed.astimezone(UTC))
+    except OverflowError:
+        return datetime.now(UTC)
+    return parsed
 
 
 def _clean(text: str) -> str:

@@ -1,15 +1,31 @@
-"""JSON endpoints: the category taxonomy and the service's health."""
+"""JSON endpoints: the category taxonomy and the service's health.
+
+``/health`` stays cheap: it pings the store (with a short timeout) and reports the configured
+listing as this instance holds it in memory; it never calls arXiv.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app import __version__
 from app.arxiv import taxonomy
 from app.deps import ServicesDep
+from app.models import Listing
+from app.store.factory import OUTAGE_ERRORS
+
+if TYPE_CHECKING:
+    from app.listings import Cached
+    from app.runtime import Services
+    from app.store import Store
+
+STORE_PING_TIMEOUT = 2.0  # seconds
+UpstreamStatus = Literal["ok", "stale", "unknown"]
 
 router = APIRouter(tags=["api"])
 
@@ -24,14 +40,32 @@ class CategoryOut(BaseModel):
     is_archive: bool
 
 
+class LastRefresh(BaseModel):
+    """The configured categories' listing, as this instance holds it."""
+
+    categories: list[str]
+    day: date | None = Field(description="Announcement day of the listing")
+    fetched_at: datetime = Field(description="When arXiv was last asked for it")
+    next_check: datetime = Field(description="From then on, the next request asks arXiv again")
+    sample: bool = Field(description="Bundled sample data, not a live listing")
+    stale: bool = Field(description="arXiv failed at the last attempt; this is an older copy")
+
+
 class Health(BaseModel):
     """Whether the service is up, and what it serves from."""
 
     status: str
     version: str
     store: str
+    store_reachable: bool = Field(description="Whether the store answers a ping")
     arxiv_source: str
+    upstream: UpstreamStatus = Field(
+        description="ok: the last fetch of the configured listing worked; stale: arXiv failed "
+        "and an older copy (or, in auto mode, the bundled sample) is served; unknown: not "
+        "fetched by this instance yet"
+    )
     upstream_fetches: int
+    last_refresh: LastRefresh | None = Field(description="null until the listing is fetched")
     checked_at: datetime
 
 
@@ -46,12 +80,56 @@ async def categories() -> list[CategoryOut]:
 
 @router.get("/health", response_model=Health)
 async def health(services: ServicesDep) -> Health:
-    """Liveness and the store in use."""
+    """Liveness, the store in use and whether it answers, and the last fetch from arXiv."""
+    cached = _held(services)
+    source = services.settings.arxiv_source
     return Health(
         status="ok",
         version=__version__,
         store=services.store.name,
-        arxiv_source=services.settings.arxiv_source,
+        store_reachable=await ping(services.store),
+        arxiv_source=source,
+        upstream=upstream_status(cached, source),
         upstream_fetches=services.listings.fetches,
+        last_refresh=None if cached is None else _last_refresh(cached),
         checked_at=datetime.now().astimezone(),
+    )
+
+
+async def ping(store: Store) -> bool:
+    """Whether the store answers within ``STORE_PING_TIMEOUT`` seconds."""
+    try:
+        async with asyncio.timeout(STORE_PING_TIMEOUT):
+            return await store.ping()
+    except TimeoutError:
+        return False
+    except OUTAGE_ERRORS:
+        return False
+
+
+def upstream_status(cached: Cached | None, arxiv_source: str) -> UpstreamStatus:
+    """What the listing held says about arXiv (see ``Health.upstream``)."""
+    if cached is None:
+        return "unknown"
+    listing = cached.listing
+    if listing.stale or (listing.sample and arxiv_source == "auto"):
+        return "stale"
+    return "ok"
+
+
+def _held(services: Services) -> Cached | None:
+    # ListingService has no public accessor for its in-memory copy; reading it costs nothing
+    key = Listing.key_for(services.configured.categories)
+    return services.listings._memory.get(key)
+
+
+def _last_refresh(cached: Cached) -> LastRefresh:
+    listing = cached.listing
+    return LastRefresh(
+        categories=listing.categories,
+        day=listing.day,
+        fetched_at=listing.fetched_at,
+        next_check=cached.expires_at,
+        sample=listing.sample,
+        stale=listing.stale,
     )

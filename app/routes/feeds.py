@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 
 from app.arxiv.schedule import next_update
 from app.deps import get_services
@@ -39,8 +40,8 @@ FEED_RESPONSES: dict[int | str, dict[str, object]] = {
 JSON_FEED_RESPONSES = {status: r for status, r in FEED_RESPONSES.items() if status != 200}
 
 
-class JSONFeedResponse(Response):
-    """Documents the JSON Feed media type in OpenAPI."""
+class JSONFeedResponse(JSONResponse):
+    """Documents the JSON Feed media type and schema in OpenAPI (the body is pre-rendered)."""
 
     media_type = "application/feed+json"
 

@@ -1,0 +1,181 @@
+"""The JSON API: ``/api/papers`` (ranked, paged), ``/api/papers/{arxiv_id}`` and ``/api/config``.
+
+Papers come from ``feed_for``, the pipeline and caches the feeds use. None of these queries is
+the configured feed (they rank the whole listing), so they never cause LLM calls: they show the
+summaries and ratings that already exist. Pages and papers carry ETag, Last-Modified and
+Cache-Control like the feeds, and answer ``304`` to a client whose copy is current.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.deps import ServicesDep
+from app.errors import InvalidQuery, NotFound
+from app.http_cache import Rendered
+from app.models import AnnounceType, ScoredPaper
+from app.pipeline import feed_for
+from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH, apply_overrides, parse_feed_params
+from app.routes.feeds import respond
+from app.schemas import (
+    ConfigOut,
+    ErrorOut,
+    PaperDetail,
+    PaperPage,
+    config_out,
+    paper_detail,
+    paper_page,
+    select,
+)
+
+router = APIRouter(tags=["api"])
+
+JSON = "application/json"
+EVERY = 1_000_000  # rank the whole listing: pages are cut from it, not by the ranking
+MAX_OFFSET = 1_000_000
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+_ARXIV_ID = re.compile(r"(?:arxiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d{0,3}))?", re.IGNORECASE)
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorOut, "description": "Unknown category or paper"},
+    422: {"model": ErrorOut, "description": "Malformed category, id, day or parameter"},
+    502: {"model": ErrorOut, "description": "arXiv answered with something unusable"},
+    503: {"model": ErrorOut, "description": "arXiv unreachable and nothing stored"},
+}
+ID_HINT = "an arXiv id like 2601.01209 or 2601.01209v1; GET /api/papers lists the papers"
+LIST_HINT = "GET /api/papers?types=all&keywords= lists every paper of the current listing"
+
+
+def parse_day(raw: str | None) -> date | None:
+    """``2026-01-06`` -> a date; an impossible date is an ``InvalidQuery``."""
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidQuery(f"day: {raw[:20]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """``2601.01209v1`` -> ``("2601.01209", 1)``; without a version, ``(id, None)``."""
+    found = _ARXIV_ID.fullmatch(raw.strip())
+    if found is None:
+        raise InvalidQuery(f"{raw[:40]!r} is not an arXiv id", hint=ID_HINT)
+    return found[1], int(found[2]) if found[2] else None
+
+
+def page_url(request: Request, public_url: str | None, **params: int) -> str:
+    """The request's URL with ``params`` replaced, under ``public_url`` when configured."""
+    url = request.url.include_query_params(**params) if params else request.url
+    if not public_url:
+        return str(url)
+    query = f"?{url.query}" if url.query else ""
+    return f"{public_url.rstrip('/')}{url.path}{query}"
+
+
+@router.get(
+    "/api/papers",
+    response_model=PaperPage,
+    responses=ERRORS,
+    openapi_extra={"parameters": FEED_PARAMETERS},
+)
+async def papers(
+    request: Request,
+    services: ServicesDep,
+    category: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_PARAM_LENGTH,
+            description="One category or several joined with + or , (default: the configured)",
+        ),
+    ] = None,
+    day: Annotated[
+        str | None,
+        Query(pattern=_DAY, description="Only papers announced that day (YYYY-MM-DD)"),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Papers to skip")] = 0,
+) -> Response:
+    """The ranked papers for a query, a page at a time (``limit`` is the page size)."""
+    settings = services.settings
+    params = parse_feed_params(request.query_params)
+    query = apply_overrides(
+        services.configured,
+        categories=category,
+        keywords=params.keywords,
+        exclude=params.exclude,
+        types=params.types,
+        min_score=params.min_score,
+        limit=params.limit,
+        max_keywords=settings.max_query_keywords,
+        max_limit=settings.max_limit,
+    )
+    wanted = parse_day(day)
+    size = query.limit
+    feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
+    url = page_url(request, settings.public_url)
+    key = f"papers|{url}"
+    cached = services.rendered.get(key)
+    if cached is not None and cached[0] is feed:  # the same ranked feed: the same bytes
+        rendered = cached[1]
+    else:
+        page = paper_page(
+            feed,
+            select(feed, wanted),
+            offset=offset,
+            limit=size,
+            day=wanted,
+            next_url=page_url(request, settings.public_url, offset=offset + size, limit=size),
+        )
+        rendered = Rendered.of(page.model_dump_json().encode(), JSON, feed.updated())
+        services.rendered.put(key, (feed, rendered))
+    return respond(request, rendered, feed)
+
+
+@router.get("/api/papers/{arxiv_id}", response_model=PaperDetail, responses=ERRORS)
+async def paper(arxiv_id: str, request: Request, services: ServicesDep) -> Response:
+    """One paper of the configured categories' listing, with its score explained."""
+    wanted, version = parse_arxiv_id(arxiv_id)
+    every = services.configured.model_copy(
+        update={"types": frozenset(AnnounceType), "min_score": 0.0, "limit": EVERY}
+    )
+    feed = await feed_for(services, every)
+    item, others = _find(feed.items, wanted, version)
+    matches = item is not None
+    if item is None and not others:  # in the listing, but filtered out by the keywords?
+        feed = await feed_for(services, every.model_copy(update={"keywords": (), "exclude": ()}))
+        item, others = _find(feed.items, wanted, version)
+    if item is None:
+        cats = "+".join(every.categories)
+        hint = f"the listing has {', '.join(others)}" if others else LIST_HINT
+        raise NotFound(f"{arxiv_id[:40]!r} is not in the current listing of {cats}", hint=hint)
+    ai = services.ai
+    detail = paper_detail(
+        item,
+        matches=matches,
+        keyword_weight=every.keyword_weight,
+        title_bonus=every.title_bonus,
+        weight=ai.relevance_weight if ai is not None else 0.0,
+    )
+    changed = max([item.paper.published] + ([item.summary.created_at] if item.summary else []))
+    rendered = Rendered.of(detail.model_dump_json().encode(), JSON, changed)
+    return respond(request, rendered, feed)
+
+
+def _find(
+    items: list[ScoredPaper], arxiv_id: str, version: int | None
+) -> tuple[ScoredPaper | None, list[str]]:
+    """The paper (that version, else the first listed) and, if absent, the versions there are."""
+    same = [i for i in items if i.paper.arxiv_id == arxiv_id]
+    for item in same:
+        if version is None or item.paper.version == version:
+            return item, []
+    return None, [i.paper.versioned_id for i in same]
+
+
+@router.get("/api/config", response_model=ConfigOut)
+async def config(services: ServicesDep) -> ConfigOut:
+    """The effective configuration; secrets show only whether they are set."""
+    return config_out(services.settings, services.store.name)

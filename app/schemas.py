@@ -1,0 +1,301 @@
+"""Response models of the JSON API, and how they are built from the pipeline's models (pure).
+
+``PaperPage`` answers ``/api/papers``, ``PaperDetail`` ``/api/papers/{arxiv_id}``, ``ConfigOut``
+``/api/config``, and ``ErrorOut`` documents every error. ``ConfigOut`` is an allow-list: a setting
+appears only when it is named here, secrets never do (only whether they are set), and
+credentials in URLs are redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field
+
+from app.config import AISummary, Settings
+from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
+from app.store.factory import redact
+
+_PASSWORD_PARAM = re.compile(r"(?i)((?:^|[?&;])password=)[^&;#]*")
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, and what to do about it."""
+
+    code: str = Field(description="Machine-readable, e.g. not_found or invalid_query")
+    message: str
+    hint: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error response: ``{"error": {"code", "message", "hint"}}``."""
+
+    error: ErrorDetail
+
+
+class SummaryOut(BaseModel):
+    """An LLM summary of the paper, as the raw Markdown the model wrote."""
+
+    markdown: str
+    model: str
+    language: str
+    source: str = Field(description="abstract or pdf")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, summary: Summary) -> Self:
+        """The API view of a stored summary."""
+        return cls(
+            markdown=summary.markdown,
+            model=summary.model,
+            language=summary.language,
+            source=summary.source,
+            created_at=summary.created_at,
+        )
+
+
+class PaperOut(BaseModel):
+    """One paper as announced, with its score for the query and the LLM's take, if any."""
+
+    arxiv_id: str = Field(description="Version-free arXiv id, e.g. 2601.01209")
+    version: int = Field(ge=1)
+    versioned_id: str = Field(description="e.g. 2601.01209v1")
+    guid: str = Field(description="Version-specific permalink, the feeds' GUID")
+    title: str
+    authors: list[str]
+    categories: list[str] = Field(description="All categories, the primary one first")
+    primary_category: str
+    announce_type: AnnounceType
+    announced: date = Field(description="Announcement day (America/New_York)")
+    published: datetime
+    link: str = Field(description="The abstract page (latest version)")
+    pdf_link: str = Field(description="The PDF of this version")
+    abstract: str
+    license: str | None
+    doi: str | None
+    journal_ref: str | None
+    score: float = Field(description="keyword_score + relevance weight x relevance.score")
+    keyword_score: float
+    matched: list[str] = Field(description="Keywords found in title or abstract")
+    title_matched: list[str] = Field(description="Those of them found in the title")
+    relevance: Relevance | None = Field(description="The LLM's 0-10 rating, when one exists")
+    summary: SummaryOut | None = Field(description="The LLM summary, when one exists")
+
+    @classmethod
+    def of(cls, item: ScoredPaper, **extra: object) -> Self:
+        """The API view of a ranked paper (``extra``: the subclass's fields)."""
+        p: Paper = item.paper
+        return cls.model_validate(
+            {
+                "arxiv_id": p.arxiv_id,
+                "version": p.version,
+                "versioned_id": p.versioned_id,
+                "guid": p.guid,
+                "title": p.title,
+                "authors": p.authors,
+                "categories": p.categories,
+                "primary_category": p.primary_category,
+                "announce_type": p.announce_type,
+                "announced": p.announced,
+                "published": p.published,
+                "link": p.link,
+                "pdf_link": f"https://arxiv.org/pdf/{p.versioned_id}",
+                "abstract": p.abstract,
+                "license": p.license,
+                "doi": p.doi,
+                "journal_ref": p.journal_ref,
+                "score": item.score,
+                "keyword_score": item.keyword_score,
+                "matched": item.matched,
+                "title_matched": item.title_matched,
+                "relevance": item.relevance,
+                "summary": SummaryOut.of(item.summary) if item.summary else None,
+                **extra,
+            }
+        )
+
+
+class RankedPaperOut(PaperOut):
+    """A paper of a result list."""
+
+    rank: int = Field(ge=1, description="1-based position in the whole result list")
+
+
+class PaperPage(BaseModel):
+    """One page of the ranked papers for a query."""
+
+    total: int = Field(ge=0, description="Papers matching the query, over all pages")
+    offset: int = Field(ge=0)
+    limit: int = Field(ge=1, description="Page size")
+    next: str | None = Field(description="URL of the next page; null on the last")
+    categories: list[str]
+    day: date | None = Field(description="Only papers announced that day, when asked")
+    listing_day: date | None = Field(description="Announcement day of the current listing")
+    fetched_at: datetime = Field(description="When the listing was fetched from arXiv")
+    sample: bool = Field(description="Bundled sample data, not a live listing")
+    stale: bool = Field(description="arXiv failed; an older copy of the listing")
+    items: list[RankedPaperOut]
+
+
+def select(feed: RankedFeed, day: date | None) -> list[ScoredPaper]:
+    """The feed's papers (only those announced on ``day`` when given), ranked 1..n."""
+    if day is None:
+        return feed.items
+    kept = [i for i in feed.items if i.paper.announced == day]
+    return [i.model_copy(update={"rank": n}) for n, i in enumerate(kept, 1)]
+
+
+def paper_page(
+    feed: RankedFeed,
+    items: list[ScoredPaper],
+    *,
+    offset: int,
+    limit: int,
+    day: date | None,
+    next_url: str | None,
+) -> PaperPage:
+    """Page ``items[offset:offset + limit]``; ``next_url`` is used only if more follow."""
+    return PaperPage(
+        total=len(items),
+        offset=offset,
+        limit=limit,
+        next=next_url if offset + limit < len(items) else None,
+        categories=list(feed.query.categories),
+        day=day,
+        listing_day=feed.listing_day,
+        fetched_at=feed.fetched_at,
+        sample=feed.sample,
+        stale=feed.stale,
+        items=[RankedPaperOut.of(i, rank=i.rank) for i in items[offset : offset + limit]],
+    )
+
+
+class KeywordPoints(BaseModel):
+    """What one matched keyword adds to the score."""
+
+    keyword: str
+    in_title: bool
+    points: float = Field(description="keyword_weight, plus title_bonus when in the title")
+
+
+class ScoreBreakdown(BaseModel):
+    """How the score is made: keywords x weights + relevance weight x LLM rating."""
+
+    keyword_weight: float
+    title_bonus: float
+    relevance_weight: float = Field(description="0 when no LLM rates papers")
+    keywords: list[KeywordPoints]
+    keyword_score: float
+    relevance_points: float
+    total: float
+
+
+class PaperDetail(PaperOut):
+    """One paper of the configured categories' listing, with its score explained."""
+
+    matches_filters: bool = Field(
+        description="Whether it passes the configured keywords and exclusions (announce type "
+        "and min_score aside); when not, it is shown unscored"
+    )
+    breakdown: ScoreBreakdown
+
+
+def paper_detail(
+    item: ScoredPaper, *, matches: bool, keyword_weight: float, title_bonus: float, weight: float
+) -> PaperDetail:
+    """``item`` with the weights that scored it (``weight``: the relevance weight in use)."""
+    in_title = set(item.title_matched)
+    keywords = [
+        KeywordPoints(
+            keyword=k,
+            in_title=k in in_title,
+            points=keyword_weight + (title_bonus if k in in_title else 0.0),
+        )
+        for k in item.matched
+    ]
+    breakdown = ScoreBreakdown(
+        keyword_weight=keyword_weight,
+        title_bonus=title_bonus,
+        relevance_weight=weight,
+        keywords=keywords,
+        keyword_score=item.keyword_score,
+        relevance_points=item.score - item.keyword_score,
+        total=item.score,
+    )
+    return PaperDetail.of(item, matches_filters=matches, breakdown=breakdown)
+
+
+class AISummaryOut(AISummary):
+    """The ``ai_summary`` block, with whether an API key is available (never the key)."""
+
+    api_key_set: bool = Field(
+        description="Whether the variable named by api_key_env (else OPENAI_API_KEY) is set"
+    )
+
+
+class ConfigOut(BaseModel):
+    """The effective configuration; secrets are reported as set or not, never shown."""
+
+    config_file: str
+    categories: list[str]
+    keywords: list[str]
+    exclude_keywords: list[str]
+    max_papers: int
+    days_back: int
+    min_score: float
+    enable_deduplication: bool
+    ai_summary: AISummaryOut
+    interests: str | None
+    relevance_weight: float
+    relevance_batch_size: int
+    relevance_max_candidates: int
+    store_url: str | None = Field(description="Password redacted")
+    redis_url: str | None = Field(description="Password redacted")
+    sqlite_path: str
+    announce_types: list[AnnounceType]
+    keyword_weight: float
+    title_bonus: float
+    arxiv_rss_url: str
+    arxiv_source: Literal["auto", "live", "sample"]
+    contact: str | None
+    fetch_timeout: float
+    fetch_retries: int
+    fetch_backoff: float
+    min_request_interval: float
+    cron_secret_set: bool = Field(description="Whether CRON_SECRET is set (refresh over HTTP)")
+    refresh_time_budget: float
+    feed_title: str
+    public_url: str | None
+    max_query_keywords: int
+    max_limit: int
+    digest_template: str | None = None
+    store: str = Field(description="The store in use")
+
+
+def hide_credentials(url: str | None) -> str | None:
+    """``url`` without the password of its user info or of a ``password=`` parameter."""
+    return None if url is None else _PASSWORD_PARAM.sub(r"\1***", redact(url))
+
+
+def config_out(settings: Settings, store: str) -> ConfigOut:
+    """The settings as ``/api/config`` shows them."""
+    ai, secret = settings.ai_summary, settings.cron_secret
+    # already validated; not again (that would check prompt_file on disk at every request)
+    ai_out = AISummaryOut.model_construct(
+        **ai.model_dump()
+        | {"base_url": hide_credentials(ai.base_url), "api_key_set": bool(ai.api_key())}
+    )
+    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store"}
+    values = settings.model_dump(mode="json", include=shown)
+    for name in ("store_url", "redis_url", "arxiv_rss_url", "public_url", "contact"):
+        values[name] = hide_credentials(values[name])
+    return ConfigOut.model_validate(
+        values
+        | {
+            "ai_summary": ai_out,
+            "cron_secret_set": bool(secret and secret.get_secret_value()),
+            "store": redact(store),
+        }
+    )
