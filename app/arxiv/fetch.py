@@ -28,6 +28,7 @@ from app.store.base import Store
 log = logging.getLogger(__name__)
 
 MAX_RETRY_WAIT = 30.0  # a longer Retry-After is not waited for inside a request
+MAX_RETRY_AFTER = 86400.0  # any Retry-After is read as at most a day
 SAMPLE_HEADER = "x-arxiv-feeds-sample"
 SHARED_KEY = "lock:arxiv-request"
 
@@ -196,9 +197,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER)  # 400 digits would be infinity
     try:
         moment = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
         return None
-    return max(0.0, moment - (time.time() if now is None else now))
+    return min(MAX_RETRY_AFTER, max(0.0, moment - (time.time() if now is None else now)))

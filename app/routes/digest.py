@@ -16,10 +16,9 @@ from app.deps import ServicesDep
 from app.errors import ConfigError
 from app.http_cache import Rendered
 from app.pipeline import feed_for
-from app.queries import apply_overrides, parse_feed_params
 from app.render.markdown import DigestMeta, render_digest
 from app.render.opml import feed_outlines, render_opml
-from app.routes.feeds import FEED_RESPONSES, OPENAPI_EXTRA, respond
+from app.routes.feeds import FEED_RESPONSES, OPENAPI_EXTRA, request_query, respond
 
 router = APIRouter(tags=["feeds"])
 
@@ -67,17 +66,7 @@ def base_url(request: Request, public_url: str | None) -> str:
 async def digest(request: Request, services: ServicesDep) -> Response:
     """The configured feed as a Markdown digest (the older bot's README format)."""
     settings = services.settings
-    params = parse_feed_params(request.query_params)
-    query = apply_overrides(
-        services.configured,
-        keywords=params.keywords,
-        exclude=params.exclude,
-        types=params.types,
-        min_score=params.min_score,
-        limit=params.limit,
-        max_keywords=settings.max_query_keywords,
-        max_limit=settings.max_limit,
-    )
+    query = request_query(request, services)
     feed = await feed_for(services, query)
     meta = digest_meta(settings, base_url(request, settings.public_url))
     template = hashlib.sha256((meta.template or "").encode()).hexdigest()[:16]

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse
 from app.arxiv.schedule import next_update
 from app.deps import get_services
 from app.http_cache import Rendered, cache_headers, is_not_modified
-from app.models import RankedFeed
+from app.models import FeedQuery, RankedFeed
 from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
 from app.render.feeds import FeedMeta, render_atom, render_rss
 from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
 from app.render.jsonfeed import JSONFeed, render_json_feed
+from app.runtime import Services
 
 router = APIRouter(tags=["feeds"])
 
@@ -56,16 +57,12 @@ NO_PARAMS = FeedParams()
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 
 
-async def serve_feed(fmt: str, request: Request, categories: str | None = None) -> Response:
-    """Rank the listing for the request's query and render it (cached by listing and query).
-
-    Services and parameters are read here rather than through FastAPI dependencies: this is
-    the hot path every reader poll takes, and it stays a dictionary lookup when warm.
-    """
-    services = await get_services(request)
-    params = parse_feed_params(request.query_params) if request.scope["query_string"] else NO_PARAMS
+def request_query(request: Request, services: Services, categories: str | None = None) -> FeedQuery:
+    """The configured query with the request's overrides (categories from the path)."""
+    scope = request.scope
+    params = parse_feed_params(request.query_params) if scope["query_string"] else NO_PARAMS
     settings = services.settings
-    query = apply_overrides(
+    return apply_overrides(
         services.configured,
         categories=categories,
         keywords=params.keywords,
@@ -76,6 +73,17 @@ async def serve_feed(fmt: str, request: Request, categories: str | None = None) 
         max_keywords=settings.max_query_keywords,
         max_limit=settings.max_limit,
     )
+
+
+async def serve_feed(fmt: str, request: Request, categories: str | None = None) -> Response:
+    """Rank the listing for the request's query and render it (cached by listing and query).
+
+    Services and parameters are read here rather than through FastAPI dependencies: this is
+    the hot path every reader poll takes, and it stays a dictionary lookup when warm.
+    """
+    services = await get_services(request)
+    settings = services.settings
+    query = request_query(request, services, categories)
     feed = await feed_for(services, query)
     scope = request.scope
     key = f"{fmt}|{request.headers.get('host')}|{scope['path']}|{scope['query_string']!r}"

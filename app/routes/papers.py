@@ -19,8 +19,8 @@ from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
 from app.models import AnnounceType, ScoredPaper
 from app.pipeline import feed_for
-from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH, apply_overrides, parse_feed_params
-from app.routes.feeds import respond
+from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH
+from app.routes.feeds import request_query, respond
 from app.schemas import (
     ConfigOut,
     ErrorOut,
@@ -100,18 +100,7 @@ async def papers(
 ) -> Response:
     """The ranked papers for a query, a page at a time (``limit`` is the page size)."""
     settings = services.settings
-    params = parse_feed_params(request.query_params)
-    query = apply_overrides(
-        services.configured,
-        categories=category,
-        keywords=params.keywords,
-        exclude=params.exclude,
-        types=params.types,
-        min_score=params.min_score,
-        limit=params.limit,
-        max_keywords=settings.max_query_keywords,
-        max_limit=settings.max_limit,
-    )
+    query = request_query(request, services, category)
     wanted = parse_day(day)
     size = query.limit
     feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
