@@ -7,7 +7,7 @@ PORT   ?= 8000
 
 VERCEL_CLI := .tools/node_modules/.bin/vercel
 
-.PHONY: run test lint bench vercel-build redis-server clean
+.PHONY: run test lint bench vercel-build redis-server browsers-and-readers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,17 @@ lint: $(VENV)/.dev-deps
 redis-server:  # the Redis store tests start a real redis-server on loopback
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 
-test: $(VENV)/.dev-deps lint redis-server  ## set up and run linters, type checks and the whole test suite
+browsers-and-readers:  # the web page and reader tests drive chromium, newsboat and Node parsers
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v newsboat >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver newsboat >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@test -d tests/node/node_modules/rss-parser || npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+
+test: $(VENV)/.dev-deps lint redis-server browsers-and-readers  ## set up and run linters, type checks and the whole test suite
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-deps  ## print speed figures (see bench/)
 	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/llm.py
 
 $(VERCEL_CLI):
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error vercel@60.1.3
