@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError
-from app.routes import api, cron, digest, feeds, papers
+from app.routes import api, cron, digest, feeds, papers, web
 from app.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(papers.router)
     app.include_router(cron.router)
+    app.include_router(web.router)
     return app
 
 

@@ -1,0 +1,110 @@
+"""The web page: ``GET /`` (the configured feeds, a feed builder, today's top papers) and
+``GET /build`` (the builder's form: a 303 redirect to the feed URL it describes).
+
+The page is rendered by ``app.render.page`` from the configured feed and cached like the feeds
+(ETag, 304, Cache-Control until arXiv's next update). Both answers carry a Content-Security-Policy
+that allows only this origin and the page's own inline script and style (by hash). A bad value
+on ``/build`` is the usual JSON error, or a short HTML page when a browser asks.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.deps import ServicesDep
+from app.errors import ArxivFeedsError, InvalidQuery
+from app.http_cache import Rendered
+from app.pipeline import feed_for
+from app.queries import MAX_PARAM_LENGTH, apply_overrides, parse_feed_params
+from app.render.page import CSP, FORMAT_PATHS, PageMeta, feed_path, render_error_page, render_page
+from app.routes.digest import base_url
+from app.routes.feeds import respond
+
+router = APIRouter(tags=["web"])
+
+HTML = "text/html; charset=utf-8"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def page(request: Request, services: ServicesDep) -> Response:
+    """The web page for the configured feed."""
+    settings = services.settings
+    query = services.configured
+    feed = await feed_for(services, query)
+    base = base_url(request, settings.public_url)
+    key = f"page|{base}"
+    cached = services.rendered.get(key)
+    if cached is not None and cached[0] is feed:
+        rendered = cached[1]
+    else:
+        meta = PageMeta(
+            title=settings.feed_title,
+            base_url=base,
+            categories=query.categories,
+            keywords=query.keywords,
+            exclude=query.exclude,
+            min_score=query.min_score,
+        )
+        rendered = Rendered.of(render_page(feed, meta), HTML, feed.updated())
+        services.rendered.put(key, (feed, rendered))
+    response = respond(request, rendered, feed)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@router.get(
+    "/build",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "To the feed URL"}, 404: {}, 422: {}},
+)
+async def build(request: Request, services: ServicesDep) -> Response:
+    """The feed builder's form -> ``303`` to ``/rss/cs.AI+cs.LG?keywords=...`` (or Atom, JSON).
+
+    Takes ``categories`` (repeated, or joined with ``+`` or ``,``; none: the configured ones),
+    ``keywords``, ``exclude``, ``min_score`` and ``format`` (``rss``, ``atom`` or ``json``).
+    """
+    try:
+        return RedirectResponse(_target(request, services), status_code=303)
+    except ArxivFeedsError as exc:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        body = render_error_page(exc.status, exc.message, exc.hint)
+        headers = SECURITY_HEADERS | exc.headers()
+        return HTMLResponse(body, status_code=exc.status, headers=headers)
+
+
+def _target(request: Request, services: ServicesDep) -> str:
+    """The path the form describes, every value checked like the feeds check it."""
+    args = request.query_params
+    fmt = args.get("format") or "rss"
+    if fmt not in FORMAT_PATHS:
+        raise InvalidQuery(f"format: {fmt[:20]!r} is not one of {', '.join(FORMAT_PATHS)}")
+    raw = "+".join(c for c in args.getlist("categories") if c.strip())
+    if len(raw) > MAX_PARAM_LENGTH:
+        raise InvalidQuery(f"categories: longer than {MAX_PARAM_LENGTH} characters")
+    blank = {k: v for k, v in args.items() if v.strip()}  # an empty field means "not set"
+    params = parse_feed_params(blank)
+    settings = services.settings
+    query = apply_overrides(
+        services.configured,
+        categories=raw or None,
+        keywords=params.keywords,
+        exclude=params.exclude,
+        min_score=params.min_score,
+        max_keywords=settings.max_query_keywords,
+        max_limit=settings.max_limit,
+    )
+    return feed_path(
+        fmt,
+        query.categories if raw else (),
+        query.keywords if params.keywords is not None else None,
+        query.exclude if params.exclude is not None else None,
+        params.min_score,
+    )
