@@ -65,9 +65,11 @@ def make_fastapi_app() -> Any:
     return app
 
 
-def wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
+def wrk(url: str, seconds: float, connections: int, etag: str = "") -> tuple[float, int]:
     """(requests/s, failed responses) from ``wrk``, one thread."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s", url]
+    if etag:
+        cmd += ["-H", f"If-None-Match: {etag}"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
     if rate is None:
@@ -79,7 +81,7 @@ def wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
     return float(rate.group(1)), int(bad.group(1)) if bad else 0
 
 
-def python_client(url: str, seconds: float, connections: int) -> tuple[float, int]:
+def python_client(url: str, seconds: float, connections: int, etag: str = "") -> tuple[float, int]:
     """(requests/s, failed responses) from ``connections`` httpx clients for ``seconds``."""
     import httpx
 
@@ -92,9 +94,10 @@ def python_client(url: str, seconds: float, connections: int) -> tuple[float, in
             async def worker() -> None:
                 nonlocal done, failed
                 while time.perf_counter() < deadline:
-                    response = await client.get(url)
+                    headers = {"If-None-Match": etag} if etag else {}
+                    response = await client.get(url, headers=headers)
                     done += 1
-                    failed += response.status_code != 200
+                    failed += response.status_code != (304 if etag else 200)
 
             await asyncio.gather(*(worker() for _ in range(connections)))
         return done, failed
@@ -149,17 +152,19 @@ def main() -> int:
                     other_body = httpx.get(f"{other.url}/rss", timeout=10).content
                     assert other_body == feed.content, "the references must send the same bytes"
                 print(f"body: {len(feed.content)} bytes; upstream requests: {server.requests}")
+                etag = feed.headers["etag"]
                 targets = {
-                    "ours": f"{ours.url}/rss",
-                    "plain": f"{plain.url}/rss",
-                    "fastapi": f"{bare.url}/rss",
+                    "ours": (f"{ours.url}/rss", ""),
+                    "ours304": (f"{ours.url}/rss", etag),
+                    "plain": (f"{plain.url}/rss", ""),
+                    "fastapi": (f"{bare.url}/rss", ""),
                 }
-                for url in targets.values():
-                    load(url, 1.0, args.connections)  # warm-up
+                for url, tag in targets.values():
+                    load(url, 1.0, args.connections, tag)  # warm-up
                 rates: dict[str, list[float]] = {name: [] for name in targets}
                 for rnd in range(args.rounds):
-                    for name, url in targets.items():
-                        rate, failed = load(url, args.seconds, args.connections)
+                    for name, (url, tag) in targets.items():
+                        rate, failed = load(url, args.seconds, args.connections, tag)
                         rates[name].append(rate)
                         print(f"  round {rnd + 1} {name:<7}: {rate:9.1f} req/s, {failed} failed")
                 upstream_after = server.requests
@@ -167,7 +172,12 @@ def main() -> int:
     ours_rate, plain_rate = max(rates["ours"]), max(rates["plain"])
     ratio = ours_rate / plain_rate
     bare_rate = max(rates["fastapi"])
+    not_modified = max(rates["ours304"])
     print(f"warm /rss (best):              {ours_rate:9.1f} req/s")
+    print(
+        f"warm /rss answered 304 (best): {not_modified:9.1f} req/s  "
+        f"({not_modified / plain_rate:.0%} of baseline; target >= 70%)"
+    )
     print(f"plain ASGI app (best):         {plain_rate:9.1f} req/s  <- baseline")
     print(
         f"one-route FastAPI app (best):  {bare_rate:9.1f} req/s  "
