@@ -22,8 +22,6 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -36,6 +34,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from app.arxiv import taxonomy
 from app.errors import ConfigError
 from app.models import AnnounceType
+from app.summaries.settings import AISummary
 
 log = logging.getLogger(__name__)
 
@@ -47,53 +46,6 @@ DEFAULT_KEYWORDS = [
     "Hardware", "Cluster", "FP8", "FP4", "Optimization", "Scalable", "Communication",
 ]  # fmt: skip
 MIN_ARXIV_INTERVAL = 3.0  # seconds between requests: arXiv's terms of use
-
-
-class AISummary(BaseModel):
-    """The legacy ``ai_summary`` block: which LLM summarizes the top papers, and how."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = False
-    api_key_env: str = "OPENAI_API_KEY"
-    base_url: str | None = None
-    model: str = "gpt-4o-mini"
-    prompt_file: Path | None = None
-    max_papers_to_summarize: int = Field(default=15, ge=0, le=200)
-    max_workers: int = Field(default=5, ge=1, le=64)
-    summary_language: str = Field(
-        default="zh", min_length=2, max_length=40, description="zh (default), en, ja, ..."
-    )
-    source: Literal["abstract", "pdf"] = "abstract"
-    timeout: float = Field(default=120.0, gt=0, le=900, description="Per LLM call (s)")
-    time_budget: float = Field(
-        default=25.0, gt=0, le=900, description="LLM time one feed request may spend (s)"
-    )
-    daily_call_cap: int = Field(default=500, ge=0, description="LLM calls per UTC day")
-    retry_after: float = Field(
-        default=900.0, ge=0, description="Wait before retrying a failed paper (s, doubling)"
-    )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
-
-    @model_validator(mode="after")
-    def _prompt_exists(self) -> AISummary:
-        if self.prompt_file is not None and not self.prompt_file.is_file():
-            raise ValueError(f"prompt_file {str(self.prompt_file)!r} does not exist")
-        return self
-
-    def api_key(self) -> str | None:
-        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
-        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
-
-    def resolved_base_url(self) -> str | None:
-        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
-        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
 
 
 class Settings(BaseSettings):

@@ -16,7 +16,7 @@ from app.errors import LLMError
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from app.config import AISummary
+    from app.summaries.settings import AISummary
 
 log = logging.getLogger(__name__)
 

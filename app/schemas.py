@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from app.config import AISummary, Settings
 from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
-from app.store.factory import redact
+from app.redaction import redact
+from app.summaries.settings import AISummary
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 _PASSWORD_PARAM = re.compile(r"(?i)((?:^|[?&;])password=)[^&;#]*")
 

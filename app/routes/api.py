@@ -17,7 +17,6 @@ from app import __version__
 from app.arxiv import taxonomy
 from app.deps import ServicesDep
 from app.models import Listing
-from app.store.factory import OUTAGE_ERRORS
 
 if TYPE_CHECKING:
     from app.listings import Cached
@@ -98,6 +97,8 @@ async def health(services: ServicesDep) -> Health:
 
 async def ping(store: Store) -> bool:
     """Whether the store answers within ``STORE_PING_TIMEOUT`` seconds."""
+    from app.store.factory import OUTAGE_ERRORS  # lazily: it loads the store drivers
+
     try:
         async with asyncio.timeout(STORE_PING_TIMEOUT):
             return await store.ping()

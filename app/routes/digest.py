@@ -8,10 +8,10 @@ category, with absolute URLs (``public_url``, else the request's own address).
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
-from app.config import Settings
 from app.deps import ServicesDep
 from app.errors import ConfigError
 from app.http_cache import Rendered
@@ -19,6 +19,9 @@ from app.pipeline import feed_for
 from app.render.markdown import DigestMeta, render_digest
 from app.render.opml import feed_outlines, render_opml
 from app.routes.feeds import FEED_RESPONSES, OPENAPI_EXTRA, request_query, respond
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 router = APIRouter(tags=["feeds"])
 

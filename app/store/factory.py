@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from app.errors import ConfigError
+from app.redaction import redact
 from app.store.base import Store
 from app.store.memory import MemoryStore
 from app.store.sqlite import SQLiteStore
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ACCEPTED = "memory://, sqlite:///absolute/path, sqlite:relative/path, redis://... or rediss://..."
-_USERINFO = re.compile(r"(?<=://)([^/\s]*)@")
 
 _errors: list[type[BaseException]] = [OSError, sqlite3.DatabaseError]
 try:
@@ -39,16 +38,6 @@ except ImportError:  # pragma: no cover - redis is needed only for a redis:// st
     pass
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = tuple(_errors)
 """What counts as "the backend is down": connection errors and timeouts, I/O and SQLite errors."""
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of any ``scheme://user:password@host`` replaced by ``***``."""
-
-    def hide(m: re.Match[str]) -> str:
-        user, colon, _ = m[1].partition(":")
-        return f"{user}:***@" if colon else "***@"
-
-    return _USERINFO.sub(hide, text)
 
 
 def open_store(store_url: str | None, redis_url: str | None, sqlite_path: Path) -> Store:

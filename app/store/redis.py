@@ -15,7 +15,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
-from app.store.factory import redact
+from app.redaction import redact
 
 DEFAULT_PREFIX = "arxiv-feeds:"
 

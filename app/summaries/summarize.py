@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from app.config import AISummary
 from app.errors import LLMBudgetExceeded, LLMError
 from app.llm import LLMClient, Message
 from app.models import Paper, Summary
 from app.store.base import Store
 from app.summaries.fulltext import FullText
 from app.summaries.prompts import SYSTEM, SummaryPrompt
+from app.summaries.settings import AISummary
 
 log = logging.getLogger(__name__)
 
