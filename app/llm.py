@@ -26,14 +26,27 @@ Message = dict[str, str]
 class LLMClient:
     """Chat completions against one model of one provider."""
 
-    def __init__(self, client: AsyncOpenAI, model: str, timeout: float) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        timeout: float,
+        *,
+        file_extract: bool | None = None,
+    ) -> None:
         self.client = client
         self.model = model
         self.timeout = timeout
+        self._file_extract = file_extract
 
     @property
     def is_dashscope(self) -> bool:
-        """DashScope (qwen-long) takes whole PDFs through ``fileid://`` references."""
+        """Whether whole PDFs go up as ``file-extract`` files, referenced as ``fileid://``.
+
+        DashScope (qwen-long) does this; by default it is recognised from ``base_url``.
+        """
+        if self._file_extract is not None:
+            return self._file_extract
         return "dashscope" in str(self.client.base_url)
 
     async def chat(
