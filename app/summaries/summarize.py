@@ -134,11 +134,18 @@ class Summarizer:
     def _task(self, paper: Paper) -> asyncio.Task[Summary | None]:
         key = self.key(paper)
         task = self._inflight.get(key)
-        if task is None:
+        # A finished task stays here until its done-callback runs, which waits for the event
+        # loop to turn: a refresh that never yields in between would reuse its old result.
+        if task is None or task.done():
             task = asyncio.create_task(self._summarize_one(paper, key))
             self._inflight[key] = task
-            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+            task.add_done_callback(lambda done: self._forget(key, done))
         return task
+
+    def _forget(self, key: str, task: asyncio.Task[Summary | None]) -> None:
+        """Drop ``task`` from the calls in flight (not a newer task for the same key)."""
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
 
     async def _summarize_one(self, paper: Paper, key: str) -> Summary | None:
         async with self._slots:
