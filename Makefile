@@ -43,6 +43,7 @@ test: $(VENV)/.dev-deps lint redis-server browsers-and-readers  ## set up and ru
 bench: $(VENV)/.dev-deps  ## print speed figures (see bench/)
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/llm.py
+	$(BIN)/python bench/load.py
 
 $(VERCEL_CLI):
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error vercel@60.1.3
