@@ -45,7 +45,9 @@ class AIServices:
         return made + (self.rater.stored if self.rater else 0)
 
     async def aclose(self) -> None:
-        """Close the provider client."""
+        """Stop the calls under way, then close the provider client."""
+        if self.summarizer is not None:
+            await self.summarizer.cancel_pending()
         await self.llm.aclose()
 
 

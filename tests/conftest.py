@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,8 @@ import pytest
 
 from app.config import Settings, load_settings
 from app.main import create_app
-from app.store import MemoryStore
+from app.store import MemoryStore, Store
+from tests.openai_stub import OpenAIStub
 
 DATA = Path(__file__).parent / "data"
 ARXIV = DATA / "arxiv"
@@ -89,5 +90,40 @@ async def client(settings: Settings, fake_arxiv: FakeArxiv) -> AsyncIterator[htt
     app = create_app(settings, transport=httpx.MockTransport(fake_arxiv), store=MemoryStore())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
+        yield c
+    await app.state.runtime.aclose()
+
+
+@pytest.fixture
+def stub() -> Iterator[OpenAIStub]:
+    """A loopback OpenAI-compatible server."""
+    with OpenAIStub() as s:
+        yield s
+
+
+def ai_config(stub: OpenAIStub, **extra: Any) -> dict[str, Any]:
+    """A config.json ``ai_summary`` block that points at ``stub``."""
+    summary = {
+        "enabled": True,
+        "base_url": stub.base_url,
+        "model": "stub-model",
+        "max_papers_to_summarize": 5,
+        "max_workers": 3,
+        "timeout": 2,
+        "time_budget": 10,
+    }
+    return {"ai_summary": summary | extra}
+
+
+async def open_client(
+    tmp_path: Path, config: dict[str, Any], store: Store, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI with the recorded arXiv (use as ``async for c in open_client(...)``)."""
+    app = create_app(
+        make_settings(tmp_path, config, **settings),
+        transport=httpx.MockTransport(FakeArxiv()),
+        store=store,
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
     await app.state.runtime.aclose()

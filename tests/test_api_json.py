@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from app.main import create_app
 from app.routes import api
 from app.schemas import ConfigOut
 from app.store import MemoryStore, Store
-from tests.conftest import ALL4, FakeArxiv, listing, make_settings
+from tests.conftest import ALL4, FakeArxiv, ai_config, listing, make_settings
 from tests.openai_stub import SUMMARY_HEADINGS, OpenAIStub
 
 pytestmark = pytest.mark.anyio
@@ -477,25 +477,6 @@ async def test_openapi_describes_every_new_endpoint(client: httpx.AsyncClient) -
 
 
 # -- with an LLM --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as s:
-        yield s
-
-
-def ai_config(stub: OpenAIStub, **extra: Any) -> dict[str, Any]:
-    summary = {
-        "enabled": True,
-        "base_url": stub.base_url,
-        "model": "stub-model",
-        "max_papers_to_summarize": 5,
-        "max_workers": 3,
-        "timeout": 2,
-        "time_budget": 10,
-    }
-    return {"ai_summary": summary | extra}
 
 
 async def test_ad_hoc_json_queries_never_call_the_llm(tmp_path: Path, stub: OpenAIStub) -> None:

@@ -3,53 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree as ET
 
 import feedparser
-import httpx
 import pytest
 
-from app.main import create_app
-from app.store import MemoryStore, Store
-from tests.conftest import FakeArxiv, make_settings
+from app.store import MemoryStore
+from tests.conftest import ai_config, open_client
 from tests.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as s:
-        yield s
-
-
-def ai_config(stub: OpenAIStub, **extra: Any) -> dict[str, Any]:
-    summary = {
-        "enabled": True,
-        "base_url": stub.base_url,
-        "model": "stub-model",
-        "max_papers_to_summarize": 5,
-        "max_workers": 3,
-        "timeout": 2,
-        "time_budget": 10,
-    }
-    return {"ai_summary": summary | extra}
-
-
-async def open_client(
-    tmp_path: Path, config: dict[str, Any], store: Store, **settings: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        make_settings(tmp_path, config, **settings),
-        transport=httpx.MockTransport(FakeArxiv()),
-        store=store,
-    )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-        yield c
-    await app.state.runtime.aclose()
 
 
 def summarized(body: bytes) -> list[bool]:

@@ -6,16 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from app.main import create_app
-from app.store import MemoryStore, Store
-from tests.conftest import FakeArxiv, make_settings
+from app.store import MemoryStore
+from tests.conftest import open_client
 from tests.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.anyio
@@ -23,36 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token"
 
 
-@pytest.fixture
-def stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as s:
-        yield s
-
-
 def llm_config(stub: OpenAIStub) -> dict[str, Any]:
     summary = {"enabled": True, "base_url": stub.base_url, "max_papers_to_summarize": 4}
     return {"ai_summary": summary}
 
 
-async def client_for(
-    tmp_path: Path, config: dict[str, Any], store: Store, **kw: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        make_settings(tmp_path, config, **kw),
-        transport=httpx.MockTransport(FakeArxiv()),
-        store=store,
-    )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-        yield c
-    await app.state.runtime.aclose()
-
-
 async def test_refresh_needs_the_secret(tmp_path: Path) -> None:
-    async for c in client_for(tmp_path, {}, MemoryStore()):
+    async for c in open_client(tmp_path, {}, MemoryStore()):
         disabled = await c.post("/api/cron/refresh")
         assert disabled.status_code == 403
         assert "CRON_SECRET" in disabled.json()["error"]["message"]
-    async for c in client_for(tmp_path, {}, MemoryStore(), cron_secret=SECRET):
+    async for c in open_client(tmp_path, {}, MemoryStore(), cron_secret=SECRET):
         for auth in (None, "Bearer wrong", f"Basic {SECRET}", "Bearer", f"Bearer {SECRET}x"):
             headers = {"Authorization": auth} if auth else {}
             r = await c.get("/api/cron/refresh", headers=headers)
@@ -71,12 +49,12 @@ async def test_refresh_summarizes_and_resumes(tmp_path: Path, stub: OpenAIStub) 
     stub.latency = 0.3
     store = MemoryStore()
     auth = {"Authorization": f"Bearer {SECRET}"}
-    async for c in client_for(
+    async for c in open_client(
         tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=0.1
     ):
         first = (await c.post("/api/cron/refresh", headers=auth)).json()
-        assert first["pending"] == 4  # cut short by the budget; the calls go on
-    async for c in client_for(
+        assert first["pending"] == 4  # cut short by the budget; shutting down cancels the calls
+    async for c in open_client(
         tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=10
     ):
         second = (await c.post("/api/cron/refresh", headers=auth)).json()
@@ -85,7 +63,8 @@ async def test_refresh_summarizes_and_resumes(tmp_path: Path, stub: OpenAIStub) 
         third = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert third["pending"] == 0
     assert 4 <= len(stub.chat_calls()) <= 8  # the cut-short calls may have been repeated once
-    assert third["llm_calls_today"] == len(stub.chat_calls())
+    # the daily cap counts every call begun, cancelled ones included
+    assert len(stub.chat_calls()) <= third["llm_calls_today"] <= 8
 
 
 def test_cli_refresh_shows_progress(tmp_path: Path, stub: OpenAIStub) -> None:

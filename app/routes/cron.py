@@ -25,8 +25,21 @@ def check_secret(expected: str | None, authorization: str | None) -> None:
         raise Unauthorized("a valid 'Authorization: Bearer <CRON_SECRET>' header is required")
 
 
-@router.get("/api/cron/refresh", response_model=RefreshReport, operation_id="refresh_get")
-@router.post("/api/cron/refresh", response_model=RefreshReport, operation_id="refresh")
+RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"description": "Missing or wrong `Authorization: Bearer <CRON_SECRET>`"},
+    403: {"description": "Refresh over HTTP is disabled (no CRON_SECRET set)"},
+}
+
+
+@router.get(
+    "/api/cron/refresh",
+    response_model=RefreshReport,
+    responses=RESPONSES,
+    operation_id="refresh_get",
+)
+@router.post(
+    "/api/cron/refresh", response_model=RefreshReport, responses=RESPONSES, operation_id="refresh"
+)
 async def cron_refresh(
     services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> RefreshReport:

@@ -142,6 +142,13 @@ class Summarizer:
             task.add_done_callback(lambda done: self._forget(key, done))
         return task
 
+    async def cancel_pending(self) -> None:
+        """Stop the calls still running (at shutdown, before the client closes)."""
+        pending = [t for t in self._inflight.values() if not t.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def _forget(self, key: str, task: asyncio.Task[Summary | None]) -> None:
         """Drop ``task`` from the calls in flight (not a newer task for the same key)."""
         if self._inflight.get(key) is task:
@@ -162,6 +169,9 @@ class Summarizer:
                 return None
             except LLMError as exc:
                 await self._record_failure(paper, key, exc)
+                return None
+            except Exception:  # a bug, or the client closed under us: never the reader's problem
+                log.exception("summary of %s failed unexpectedly", paper.versioned_id)
                 return None
         summary = Summary(
             versioned_id=paper.versioned_id,
