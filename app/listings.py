@@ -79,6 +79,10 @@ class ListingService:
         self.fetches = 0  # upstream requests made, for tests and /health
         self.claim_wait = CLAIM_WAIT  # how long to wait for another instance's fetch
 
+    def peek(self, categories: Sequence[str]) -> Cached | None:
+        """The listing held in memory for ``categories`` (fresh or not), without any I/O."""
+        return self._memory.get(listing_key(categories))
+
     async def get(self, categories: Sequence[str]) -> Listing:
         """The current listing (stale if arXiv fails and we have an older one)."""
         key = listing_key(categories)

@@ -7,7 +7,6 @@ paper with the score and the keywords that earned it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -168,14 +167,3 @@ class RankedFeed(BaseModel):
         moments = [i.paper.published for i in self.items]
         moments += [i.summary.created_at for i in self.items if i.summary is not None]
         return max(moments, default=self.fetched_at)
-
-    def fingerprint(self) -> str:
-        """Changes whenever the rendered feed would: listing, ranking, ratings, summaries."""
-        parts = [self.fetched_at.isoformat(), str(self.stale), str(self.sample)]
-        for i in self.items:
-            parts.append(f"{i.paper.versioned_id}:{i.score:g}")
-            if i.summary is not None:
-                parts.append(i.summary.created_at.isoformat())
-            if i.relevance is not None:
-                parts.append(f"r{i.relevance.score:g}")
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]

@@ -69,6 +69,15 @@ class Services:
     # bodies by format and URL, with the ranked feed they were drawn from
     rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=LRU)
 
+    def render(self, key: str, feed: RankedFeed, make: Callable[[], Rendered]) -> Rendered:
+        """The bytes rendered earlier from this very ranked feed, or new ones from ``make``."""
+        cached = self.rendered.get(key)
+        if cached is not None and cached[0] is feed:
+            return cached[1]
+        rendered = make()
+        self.rendered.put(key, (feed, rendered))
+        return rendered
+
     async def aclose(self) -> None:
         """Close the HTTP clients and the store."""
         await self.http.aclose()

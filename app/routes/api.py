@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from app import __version__
 from app.arxiv import taxonomy
 from app.deps import ServicesDep
-from app.models import Listing
 
 if TYPE_CHECKING:
     from app.listings import Cached
@@ -119,9 +118,7 @@ def upstream_status(cached: Cached | None, arxiv_source: str) -> UpstreamStatus:
 
 
 def _held(services: Services) -> Cached | None:
-    # ListingService has no public accessor for its in-memory copy; reading it costs nothing
-    key = Listing.key_for(services.configured.categories)
-    return services.listings._memory.get(key)
+    return services.listings.peek(services.configured.categories)
 
 
 def _last_refresh(cached: Cached) -> LastRefresh:

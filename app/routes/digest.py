@@ -74,14 +74,11 @@ async def digest(request: Request, services: ServicesDep) -> Response:
     meta = digest_meta(settings, base_url(request, settings.public_url))
     template = hashlib.sha256((meta.template or "").encode()).hexdigest()[:16]
     key = f"md|{meta.base_url}|{query.cache_key}|{template}"
-    cached = services.rendered.get(key)
-    if cached is not None and cached[0] is feed:
-        rendered = cached[1]
-    else:
-        body = render_digest(feed, meta).encode("utf-8")
-        rendered = Rendered.of(body, MARKDOWN, feed.updated())
-        services.rendered.put(key, (feed, rendered))
-    response = respond(request, rendered, feed)
+
+    def make() -> Rendered:
+        return Rendered.of(render_digest(feed, meta).encode("utf-8"), MARKDOWN, feed.updated())
+
+    response = respond(request, services.render(key, feed, make), feed)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

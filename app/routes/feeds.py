@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.arxiv.schedule import next_update
@@ -47,12 +46,6 @@ class JSONFeedResponse(JSONResponse):
     media_type = "application/feed+json"
 
 
-async def feed_params(request: Request) -> FeedParams:
-    """The feed parameters of the request (documented by ``FEED_PARAMETERS``)."""
-    return parse_feed_params(request.query_params)
-
-
-ParamsDep = Annotated[FeedParams, Depends(feed_params)]
 NO_PARAMS = FeedParams()
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 
@@ -87,16 +80,14 @@ async def serve_feed(fmt: str, request: Request, categories: str | None = None) 
     feed = await feed_for(services, query)
     scope = request.scope
     key = f"{fmt}|{request.headers.get('host')}|{scope['path']}|{scope['query_string']!r}"
-    cached = services.rendered.get(key)
-    if cached is not None and cached[0] is feed:  # the same ranked feed: the same bytes
-        rendered = cached[1]
-    else:
+
+    def make() -> Rendered:
         self_url = _self_url(request, settings.public_url)
         renderer, media_type = FORMATS[fmt]
         meta = FeedMeta(title=settings.feed_title, self_url=self_url, site_url=_site(self_url))
-        rendered = Rendered.of(renderer(feed, meta), media_type, feed.updated())
-        services.rendered.put(key, (feed, rendered))
-    return respond(request, rendered, feed)
+        return Rendered.of(renderer(feed, meta), media_type, feed.updated())
+
+    return respond(request, services.render(key, feed, make), feed)
 
 
 def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:

@@ -106,10 +106,8 @@ async def papers(
     feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
     url = page_url(request, settings.public_url)
     key = f"papers|{url}"
-    cached = services.rendered.get(key)
-    if cached is not None and cached[0] is feed:  # the same ranked feed: the same bytes
-        rendered = cached[1]
-    else:
+
+    def make() -> Rendered:
         page = paper_page(
             feed,
             select(feed, wanted),
@@ -118,9 +116,9 @@ async def papers(
             day=wanted,
             next_url=page_url(request, settings.public_url, offset=offset + size, limit=size),
         )
-        rendered = Rendered.of(page.model_dump_json().encode(), JSON, feed.updated())
-        services.rendered.put(key, (feed, rendered))
-    return respond(request, rendered, feed)
+        return Rendered.of(page.model_dump_json().encode(), JSON, feed.updated())
+
+    return respond(request, services.render(key, feed, make), feed)
 
 
 @router.get("/api/papers/{arxiv_id}", response_model=PaperDetail, responses=ERRORS)

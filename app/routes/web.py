@@ -39,10 +39,8 @@ async def page(request: Request, services: ServicesDep) -> Response:
     feed = await feed_for(services, query)
     base = base_url(request, settings.public_url)
     key = f"page|{base}"
-    cached = services.rendered.get(key)
-    if cached is not None and cached[0] is feed:
-        rendered = cached[1]
-    else:
+
+    def make() -> Rendered:
         meta = PageMeta(
             title=settings.feed_title,
             base_url=base,
@@ -51,9 +49,9 @@ async def page(request: Request, services: ServicesDep) -> Response:
             exclude=query.exclude,
             min_score=query.min_score,
         )
-        rendered = Rendered.of(render_page(feed, meta), HTML, feed.updated())
-        services.rendered.put(key, (feed, rendered))
-    response = respond(request, rendered, feed)
+        return Rendered.of(render_page(feed, meta), HTML, feed.updated())
+
+    response = respond(request, services.render(key, feed, make), feed)
     response.headers.update(SECURITY_HEADERS)
     return response
 
