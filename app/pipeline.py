@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from app.history import merge_papers
 from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
-from app.ranking import rank
+from app.ranking.rank import rank
 
 if TYPE_CHECKING:
     from app.config import Settings

@@ -13,7 +13,7 @@ from app.arxiv.parse import parse_listing
 from app.history import History, merge_papers
 from app.main import create_app
 from app.models import AnnounceType, FeedQuery, Listing
-from app.ranking import rank
+from app.ranking.rank import rank
 from app.store import MemoryStore
 from tests.conftest import ALL4, DAYS, FakeArxiv, listing, make_settings
 

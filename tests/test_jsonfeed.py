@@ -9,7 +9,7 @@ from typing import Any
 
 from app.arxiv.parse import parse_listing
 from app.models import AnnounceType, FeedQuery, RankedFeed
-from app.ranking import rank
+from app.ranking.rank import rank
 from app.render.feeds import FeedMeta, item_html
 from app.render.jsonfeed import render_json_feed
 from tests.conftest import ALL4, listing

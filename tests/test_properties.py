@@ -33,7 +33,7 @@ from app.arxiv.parse import parse_listing
 from app.errors import UpstreamParseError
 from app.main import create_app
 from app.models import Listing
-from app.ranking import compile_keywords, find_keywords
+from app.ranking.keywords import compile_keywords, find_keywords
 from app.store import MemoryStore
 from tests.conftest import FakeArxiv, listing, make_settings
 

@@ -10,7 +10,8 @@ import pytest
 
 from app.arxiv.parse import parse_listing
 from app.models import AnnounceType, FeedQuery, Paper
-from app.ranking import compile_keywords, find_keywords, rank
+from app.ranking.keywords import compile_keywords, find_keywords
+from app.ranking.rank import rank
 from tests.conftest import ALL4, listing
 
 NOW = datetime(2026, 1, 6, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Ranking: keyword matching (``keywords``), scoring and ordering (``rank``)."""
