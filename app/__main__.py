@@ -44,7 +44,7 @@ async def run_refresh(budget: float | None) -> int:
     """Build the services from the settings, refresh, print the report."""
     from app.config import load_settings
     from app.refresh import refresh
-    from app.services import build_services
+    from app.wiring import build_services
 
     settings = load_settings()
     services = build_services(settings)
@@ -64,8 +64,8 @@ async def run_digest(output: str, budget: float | None) -> int:
     from app.config import load_settings
     from app.pipeline import build_feed
     from app.render.markdown import render_digest
-    from app.routes.digest import digest_meta
-    from app.services import build_services
+    from app.serving import digest_meta
+    from app.wiring import build_services
 
     settings = load_settings()
     meta = digest_meta(settings, settings.public_url)  # a bad template fails before any work

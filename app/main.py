@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.errors import ArxivFeedsError
 from app.routes import api, cron, digest, feeds, papers, web
-from app.runtime import Runtime
+from app.wiring import Runtime
 
 if TYPE_CHECKING:
     import httpx

@@ -8,7 +8,6 @@ summaries that already exist. That keeps the cost bounded however many URLs read
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.history import merge_papers
@@ -16,53 +15,12 @@ from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredP
 from app.ranking.rank import rank
 
 if TYPE_CHECKING:
-    from app.config import Settings
-    from app.llm import LLMClient
-    from app.runtime import Services
-    from app.summaries.relevance import RelevanceRater
-    from app.summaries.summarize import CallBudget, Progress, Summarizer
+    from app.summaries.ai import AIServices
+    from app.summaries.summarize import Progress, Summarizer
+    from app.wiring import Services
 
 
 AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking again
-
-
-@dataclass
-class AIServices:
-    """The LLM parts, present when a provider is configured."""
-
-    budget: CallBudget
-    summarizer: Summarizer | None
-    rater: RelevanceRater | None
-    max_to_summarize: int
-    time_budget: float
-    relevance_weight: float
-    relevance_candidates: int
-    llm: LLMClient
-
-    def generation(self) -> int:
-        """Grows whenever this instance stores a new summary or rating."""
-        made = self.summarizer.stored if self.summarizer else 0
-        return made + (self.rater.stored if self.rater else 0)
-
-    async def aclose(self) -> None:
-        """Stop the calls under way, then close the provider client."""
-        if self.summarizer is not None:
-            await self.summarizer.cancel_pending()
-        await self.llm.aclose()
-
-
-def default_query(settings: Settings) -> FeedQuery:
-    """The configured feed, before any per-request overrides."""
-    return FeedQuery(
-        categories=tuple(settings.categories),
-        keywords=tuple(settings.keywords),
-        exclude=tuple(settings.exclude_keywords),
-        types=frozenset(settings.announce_types),
-        min_score=settings.min_score,
-        limit=settings.max_papers,
-        keyword_weight=settings.keyword_weight,
-        title_bonus=settings.title_bonus,
-    )
 
 
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:

@@ -10,17 +10,34 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.arxiv import taxonomy
 from app.errors import InvalidQuery, UnknownCategory
 from app.models import AnnounceType, FeedQuery
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 MAX_CATEGORIES = 20
 MAX_PARAM_LENGTH = 2000
 MAX_KEYWORD_LENGTH = 100
 _SPLIT = re.compile(r"[+,\s]+")
 CATEGORY_HINT = "GET /api/categories lists every valid category (arXiv's taxonomy)"
+
+
+def default_query(settings: Settings) -> FeedQuery:
+    """The configured feed, before any per-request overrides."""
+    return FeedQuery(
+        categories=tuple(settings.categories),
+        keywords=tuple(settings.keywords),
+        exclude=tuple(settings.exclude_keywords),
+        types=frozenset(settings.announce_types),
+        min_score=settings.min_score,
+        limit=settings.max_papers,
+        keyword_weight=settings.keyword_weight,
+        title_bonus=settings.title_bonus,
+    )
 
 
 def parse_categories(raw: str) -> tuple[str, ...]:

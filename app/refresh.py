@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from app.pipeline import build_feed
 
 if TYPE_CHECKING:
-    from app.runtime import Services
     from app.summaries.summarize import Progress
+    from app.wiring import Services
 
 
 class RefreshReport(BaseModel):

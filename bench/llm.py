@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from app.arxiv.parse import parse_listing  # noqa: E402
 from app.config import load_settings  # noqa: E402
-from app.pipeline import build_feed, default_query  # noqa: E402
-from app.services import build_services  # noqa: E402
+from app.pipeline import build_feed  # noqa: E402
+from app.queries import default_query  # noqa: E402
 from app.store import MemoryStore  # noqa: E402
+from app.wiring import build_services  # noqa: E402
 from bench.make_listing import make_listing  # noqa: E402
 from tests.openai_stub import OpenAIStub  # noqa: E402
 

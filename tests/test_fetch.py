@@ -26,7 +26,7 @@ from app.arxiv.fetch import (
 )
 from app.config import load_settings
 from app.errors import InvalidQuery, UpstreamError, UpstreamUnavailable
-from app.services import build_services
+from app.wiring import build_services
 
 pytestmark = pytest.mark.anyio
 

@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field
 
 from app import __version__
 from app.arxiv import taxonomy
-from app.deps import ServicesDep
+from app.wiring import ServicesDep
 
 if TYPE_CHECKING:
     from app.listings import Cached
-    from app.runtime import Services
     from app.store import Store
+    from app.wiring import Services
 
 STORE_PING_TIMEOUT = 2.0  # seconds
 UpstreamStatus = Literal["ok", "stale", "unknown"]

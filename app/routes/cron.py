@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from app.deps import ServicesDep
 from app.errors import Forbidden, Unauthorized
 from app.refresh import RefreshReport, refresh
+from app.wiring import ServicesDep
 
 router = APIRouter(tags=["admin"])
 

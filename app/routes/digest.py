@@ -12,16 +12,22 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import ServicesDep
-from app.errors import ConfigError
 from app.http_cache import Rendered
 from app.pipeline import feed_for
-from app.render.markdown import DigestMeta, render_digest
+from app.render.markdown import render_digest
 from app.render.opml import feed_outlines, render_opml
-from app.routes.feeds import FEED_RESPONSES, OPENAPI_EXTRA, request_query, respond
+from app.serving import (
+    FEED_RESPONSES,
+    OPENAPI_EXTRA,
+    base_url,
+    digest_meta,
+    request_query,
+    respond,
+)
+from app.wiring import ServicesDep
 
 if TYPE_CHECKING:
-    from app.config import Settings
+    pass
 
 router = APIRouter(tags=["feeds"])
 
@@ -31,32 +37,6 @@ OPML_CACHE = "public, max-age=3600"
 DIGEST_RESPONSES = {s: r for s, r in FEED_RESPONSES.items() if s not in (200, 404)} | {
     200: {"content": {"text/markdown": {}}}
 }
-
-
-def read_template(settings: Settings) -> str | None:
-    """The text of the ``digest_template`` file, or None when none is set."""
-    path = settings.digest_template
-    if path is None:
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"digest_template {str(path)!r} cannot be read: {exc}") from exc
-
-
-def digest_meta(settings: Settings, base_url: str | None) -> DigestMeta:
-    """What the digest needs from the settings; ``base_url`` makes its feed links absolute."""
-    return DigestMeta(
-        title=settings.feed_title,
-        base_url=base_url,
-        feed_paths=("/rss", "/atom", "/feed.json"),
-        template=read_template(settings),
-    )
-
-
-def base_url(request: Request, public_url: str | None) -> str:
-    """The service's address: ``public_url``, else the one the request came to."""
-    return (public_url or str(request.base_url)).rstrip("/")
 
 
 @router.get(

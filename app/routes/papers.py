@@ -14,13 +14,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import ServicesDep
 from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
 from app.models import AnnounceType, ScoredPaper
 from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH
-from app.routes.feeds import request_query, respond
 from app.schemas import (
     ConfigOut,
     ErrorOut,
@@ -31,6 +29,8 @@ from app.schemas import (
     paper_page,
     select,
 )
+from app.serving import page_url, request_query, respond
+from app.wiring import ServicesDep
 
 router = APIRouter(tags=["api"])
 
@@ -65,15 +65,6 @@ def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     if found is None:
         raise InvalidQuery(f"{raw[:40]!r} is not an arXiv id", hint=ID_HINT)
     return found[1], int(found[2]) if found[2] else None
-
-
-def page_url(request: Request, public_url: str | None, **params: int) -> str:
-    """The request's URL with ``params`` replaced, under ``public_url`` when configured."""
-    url = request.url.include_query_params(**params) if params else request.url
-    if not public_url:
-        return str(url)
-    query = f"?{url.query}" if url.query else ""
-    return f"{public_url.rstrip('/')}{url.path}{query}"
 
 
 @router.get(

@@ -12,14 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import ServicesDep
 from app.errors import ArxivFeedsError, InvalidQuery
 from app.http_cache import Rendered
 from app.pipeline import feed_for
 from app.queries import MAX_PARAM_LENGTH, apply_overrides, parse_feed_params
 from app.render.page import CSP, FORMAT_PATHS, PageMeta, feed_path, render_error_page, render_page
-from app.routes.digest import base_url
-from app.routes.feeds import respond
+from app.serving import base_url, respond
+from app.wiring import ServicesDep
 
 router = APIRouter(tags=["web"])
 

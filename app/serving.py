@@ -1,0 +1,120 @@
+"""What the routes share: a request's feed query, conditional responses, the public address.
+
+Routes are thin leaves; anything two of them need lives here (or deeper), never in a route.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from fastapi import Request, Response
+
+from app.arxiv.schedule import next_update
+from app.errors import ConfigError
+from app.http_cache import Rendered, cache_headers, is_not_modified
+from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
+from app.render.markdown import DigestMeta
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.models import FeedQuery, RankedFeed
+    from app.wiring import Services
+
+NO_PARAMS = FeedParams()
+OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
+FEED_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
+    404: {"description": "Unknown arXiv category"},
+    422: {"description": "Malformed category or parameter"},
+    502: {"description": "arXiv answered with something unusable"},
+    503: {"description": "arXiv unreachable and nothing stored"},
+}
+
+
+def request_query(request: Request, services: Services, categories: str | None = None) -> FeedQuery:
+    """The configured query with the request's overrides (categories from the path)."""
+    scope = request.scope
+    params = parse_feed_params(request.query_params) if scope["query_string"] else NO_PARAMS
+    settings = services.settings
+    return apply_overrides(
+        services.configured,
+        categories=categories,
+        keywords=params.keywords,
+        exclude=params.exclude,
+        types=params.types,
+        min_score=params.min_score,
+        limit=params.limit,
+        max_keywords=settings.max_query_keywords,
+        max_limit=settings.max_limit,
+    )
+
+
+def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
+    """200 with the body, or 304 when the client's copy is current; caching headers on both."""
+    headers = dict(_cache_headers(rendered, feed.stale, int(time.time())))
+    if feed.sample:
+        headers["X-Arxiv-Feeds-Sample"] = "1"
+    if feed.stale:
+        headers["X-Arxiv-Feeds-Stale"] = "1"
+    if is_not_modified(request.headers, rendered):
+        return Response(status_code=304, headers=headers)
+    return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def _cache_headers(rendered: Rendered, stale: bool, second: int) -> tuple[tuple[str, str], ...]:
+    """The caching headers, worked out once per body and second."""
+    now = datetime.fromtimestamp(second, UTC)
+    return tuple(cache_headers(rendered, next_update(now), now, stale=stale).items())
+
+
+def base_url(request: Request, public_url: str | None) -> str:
+    """The service's address: ``public_url``, else the one the request came to."""
+    return (public_url or str(request.base_url)).rstrip("/")
+
+
+def self_url(request: Request, public_url: str | None) -> str:
+    """The request's own URL, under ``public_url`` when configured."""
+    if not public_url:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public_url.rstrip('/')}{request.url.path}{query}"
+
+
+def page_url(request: Request, public_url: str | None, **params: int) -> str:
+    """The request's URL with ``params`` replaced, under ``public_url`` when configured."""
+    url = request.url.include_query_params(**params) if params else request.url
+    if not public_url:
+        return str(url)
+    query = f"?{url.query}" if url.query else ""
+    return f"{public_url.rstrip('/')}{url.path}{query}"
+
+
+def site_url(url: str) -> str:
+    """``https://host/`` of an absolute URL."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+def read_template(settings: Settings) -> str | None:
+    """The text of the ``digest_template`` file, or None when none is set."""
+    path = settings.digest_template
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"digest_template {str(path)!r} cannot be read: {exc}") from exc
+
+
+def digest_meta(settings: Settings, base_url: str | None) -> DigestMeta:
+    """What the digest needs from the settings; ``base_url`` makes its feed links absolute."""
+    return DigestMeta(
+        title=settings.feed_title,
+        base_url=base_url,
+        feed_paths=("/rss", "/atom", "/feed.json"),
+        template=read_template(settings),
+    )

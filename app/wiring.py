@@ -1,0 +1,209 @@
+"""The one place the running service is assembled: ``Settings`` -> ``Services``.
+
+``Runtime`` builds the ``Services`` once, at start-up (lifespan) or on the first request in
+runtimes that skip lifespan; ``build_services`` is the wiring itself. The heavy imports (httpx,
+pydantic-settings, lxml, the LLM client) happen inside it, so ``import app.main`` stays cheap.
+Routes reach the services through ``get_services`` / ``ServicesDep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, cast
+
+from fastapi import Depends, Request
+
+from app.caches import LRU
+from app.http_cache import Rendered
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.config import Settings
+    from app.history import History
+    from app.listings import ListingService
+    from app.models import FeedQuery, RankedFeed
+    from app.store import Store
+    from app.summaries.ai import AIServices
+    from app.summaries.fulltext import FullText
+
+
+@dataclass
+class Services:
+    """What request handlers use; closed when the app shuts down."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    store: Store
+    listings: ListingService
+    history: History
+    configured: FeedQuery  # the feed the settings describe
+    ai: AIServices | None = None
+    feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
+    # bodies by format and URL, with the ranked feed they were drawn from
+    rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=LRU)
+
+    def render(self, key: str, feed: RankedFeed, make: Callable[[], Rendered]) -> Rendered:
+        """The bytes rendered earlier from this very ranked feed, or new ones from ``make``."""
+        cached = self.rendered.get(key)
+        if cached is not None and cached[0] is feed:
+            return cached[1]
+        rendered = make()
+        self.rendered.put(key, (feed, rendered))
+        return rendered
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients and the store."""
+        await self.http.aclose()
+        if self.ai is not None:
+            await self.ai.aclose()
+        await self.store.close()
+
+
+class Runtime:
+    """Builds the services once, on start-up or on the first request, whichever is first."""
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._store = store
+        self._services: Services | None = None
+        self._lock = asyncio.Lock()
+
+    async def services(self) -> Services:
+        """The services, built on first use."""
+        if self._services is None:
+            async with self._lock:
+                if self._services is None:
+                    self._services = self._build()
+        return self._services
+
+    def _build(self) -> Services:
+        from app.config import get_settings
+
+        settings = (self._settings or get_settings)()
+        return build_services(settings, transport=self._transport, store=self._store)
+
+    async def aclose(self) -> None:
+        """Close what was built."""
+        if self._services is not None:
+            await self._services.aclose()
+            self._services = None
+
+
+async def get_services(request: Request) -> Services:
+    """The app's services, built on first use (serverless runtimes may skip lifespan)."""
+    return await cast(Runtime, request.app.state.runtime).services()
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def arxiv_transport(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncBaseTransport:
+    """The transport the fetcher talks through, by ``settings.arxiv_source``."""
+    import httpx
+
+    from app.arxiv.samples import FallbackTransport, SampleTransport
+
+    if settings.arxiv_source == "sample":
+        return SampleTransport()
+    real = transport or httpx.AsyncHTTPTransport(retries=0)
+    if settings.arxiv_source == "auto":
+        return FallbackTransport(real, SampleTransport())
+    return real
+
+
+def build_services(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+) -> Services:
+    """Wire the client, store, listings, history and LLM parts for ``settings``."""
+    import httpx
+
+    from app.arxiv.fetch import ArxivFetcher, RateLimiter
+    from app.history import History
+    from app.listings import ListingService
+    from app.queries import default_query
+    from app.store.factory import open_store
+    from app.summaries.fulltext import FullText
+
+    client = httpx.AsyncClient(
+        transport=arxiv_transport(settings, transport),
+        headers={"User-Agent": settings.user_agent},
+        timeout=httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
+        follow_redirects=True,
+    )
+    store = store or open_store(settings.store_url, settings.redis_url, settings.sqlite_path)
+    limiter = RateLimiter(
+        settings.min_request_interval,
+        shared=store,
+        hold=settings.fetch_timeout + settings.min_request_interval,
+    )
+    fetcher = ArxivFetcher(
+        client,
+        settings.arxiv_rss_url,
+        limiter,
+        retries=settings.fetch_retries,
+        backoff=settings.fetch_backoff,
+    )
+    return Services(
+        settings=settings,
+        http=client,
+        store=store,
+        listings=ListingService(fetcher, store),
+        history=History(store),
+        configured=default_query(settings),
+        ai=build_ai(settings, store, FullText(client, limiter, store)),
+    )
+
+
+def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices | None:
+    """Summarizer and relevance rater for the configured provider (None when not wanted)."""
+    from app.llm import build_llm
+    from app.summaries.ai import AIServices
+    from app.summaries.prompts import load_prompt
+    from app.summaries.relevance import RelevanceRater
+    from app.summaries.summarize import CallBudget, Summarizer
+
+    cfg = settings.ai_summary
+    if not cfg.enabled and not settings.interests:
+        return None
+    llm = build_llm(cfg)
+    if llm is None:
+        return None
+    budget = CallBudget(store, cfg.daily_call_cap)
+    summarizer = None
+    if cfg.enabled and cfg.max_papers_to_summarize > 0:
+        prompt = load_prompt(cfg.prompt_file, cfg.summary_language)
+        summarizer = Summarizer(llm, store, cfg, prompt, budget, fulltext)
+    rater = None
+    if settings.interests:
+        rater = RelevanceRater(
+            llm,
+            store,
+            settings.interests,
+            budget,
+            batch_size=settings.relevance_batch_size,
+            max_workers=cfg.max_workers,
+        )
+    return AIServices(
+        budget=budget,
+        summarizer=summarizer,
+        rater=rater,
+        max_to_summarize=cfg.max_papers_to_summarize,
+        time_budget=cfg.time_budget,
+        relevance_weight=settings.relevance_weight,
+        relevance_candidates=settings.relevance_max_candidates,
+        llm=llm,
+    )
