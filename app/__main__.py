@@ -76,7 +76,7 @@ async def run_digest(output: str, budget: float | None) -> int:
     try:
         print(f"building the digest of {'+'.join(settings.categories)} ...", file=sys.stderr)
         query = services.configured
-        listing = await services.listings.get(query.categories)
+        listing = await services.catalog.get(query.categories)
         feed = await build_feed(
             services,
             query,

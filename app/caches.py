@@ -30,6 +30,10 @@ class LRU[T]:
         self._items.move_to_end(key)
         return value
 
+    def pop(self, key: str) -> None:
+        """Forget ``key`` (no error when absent)."""
+        self._items.pop(key, None)
+
     def put(self, key: str, value: T, ttl: float | None = None) -> None:
         """Remember ``value``; the least recently used entry goes when full."""
         self._items[key] = (value, None if ttl is None else self.clock() + ttl)

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     fetch_retries: int = Field(default=2, ge=0, le=5)
     fetch_backoff: float = Field(default=1.0, ge=0, le=30, description="First retry wait (s)")
     min_request_interval: float = Field(default=MIN_ARXIV_INTERVAL, ge=0)
+    adhoc_fetch_budget: int = Field(
+        default=40,
+        ge=0,
+        le=1000,
+        description="New categories a day that feeds the owner did not define may fetch",
+    )
+    fetch_batch_size: int = Field(
+        default=10, ge=1, le=50, description="Cold categories asked for in one arXiv request"
+    )
 
     # -- refresh --
     cron_secret: SecretStr | None = Field(

@@ -13,7 +13,8 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── NotFound                 (404) no such paper / resource
     ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
-    │       └── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
+    │       ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
+    │       └── AdhocBudgetExhausted (503) today's budget of new categories for strangers is spent
     └── LLMError                 (502) the LLM failed, timed out or answered garbage
         └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
 """
@@ -119,6 +120,13 @@ class UpstreamParseError(UpstreamUnavailable):
     for maintenance or cut the answer short, which passes like any outage."""
 
     code = "upstream_parse_error"
+
+
+class AdhocBudgetExhausted(UpstreamUnavailable):
+    """A feed the owner did not define asks for a category not yet held, and today's budget
+    of such categories (``adhoc_fetch_budget``) is spent."""
+
+    code = "adhoc_budget_exhausted"
 
 
 class LLMError(ArxivFeedsError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from app.history import merge_papers
+from app.catalog.history import merge_papers
 from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
 from app.ranking.rank import rank
 
@@ -25,7 +25,7 @@ AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking a
 
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
-    listing = await services.listings.get(query.categories)
+    listing = await services.catalog.get(query.categories)
     key = f"{query.cache_key}|{listing.fetched_at.isoformat()}|{listing.stale}"
     if services.ai is not None:
         key += f"|{services.ai.generation()}"
@@ -50,8 +50,7 @@ async def build_feed(
     ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls.
     """
     settings = services.settings
-    await services.history.record(listing)
-    days = await services.history.recent(listing, settings.days_back)
+    days = await services.catalog.history.recent(listing, settings.days_back)
     all_papers = listing.papers if days == [listing] else merge_papers(days)
     configured = query == services.configured
     dedupe = settings.enable_deduplication

@@ -39,7 +39,7 @@ async def refresh(
     """Bring the configured feed up to date within ``time_budget`` seconds."""
     start = time.monotonic()
     query = services.configured
-    listing = await services.listings.get(query.categories)
+    listing = await services.catalog.get(query.categories)
     feed = await build_feed(services, query, listing, time_budget=time_budget, progress=progress)
     ai = services.ai
     due = feed.items[: ai.max_to_summarize] if ai and ai.summarizer else []

@@ -21,9 +21,9 @@ from app.http_cache import Rendered
 if TYPE_CHECKING:
     import httpx
 
+    from app.catalog.catalog import Catalog
+    from app.catalog.fetching import ListingService
     from app.config import Settings
-    from app.history import History
-    from app.listings import ListingService
     from app.models import FeedQuery, RankedFeed
     from app.store import Store
     from app.summaries.ai import AIServices
@@ -37,8 +37,8 @@ class Services:
     settings: Settings
     http: httpx.AsyncClient
     store: Store
-    listings: ListingService
-    history: History
+    listings: ListingService  # the fetches themselves
+    catalog: Catalog  # every feed's listing comes from here
     configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
@@ -132,8 +132,9 @@ def build_services(
     import httpx
 
     from app.arxiv.fetch import ArxivFetcher, RateLimiter
-    from app.history import History
-    from app.listings import ListingService
+    from app.catalog.catalog import Catalog
+    from app.catalog.fetching import ListingService
+    from app.catalog.history import History
     from app.queries import default_query
     from app.store.factory import open_store
     from app.summaries.fulltext import FullText
@@ -157,12 +158,21 @@ def build_services(
         retries=settings.fetch_retries,
         backoff=settings.fetch_backoff,
     )
+    listings = ListingService(fetcher, store)
+    catalog = Catalog(
+        listings,
+        store,
+        History(store),
+        owner=settings.categories,
+        adhoc_budget=settings.adhoc_fetch_budget,
+        max_batch=settings.fetch_batch_size,
+    )
     return Services(
         settings=settings,
         http=client,
         store=store,
-        listings=ListingService(fetcher, store),
-        history=History(store),
+        listings=listings,
+        catalog=catalog,
         configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from app.arxiv.parse import parse_listing
+from app.catalog.history import History
 from app.config import Settings
-from app.history import History
 from app.main import create_app
 from app.routes import api
 from app.schemas import ConfigOut
@@ -147,7 +147,7 @@ async def test_filters_match_the_feeds(client: httpx.AsyncClient) -> None:
 async def test_day_filter(tmp_path: Path) -> None:
     store = MemoryStore()
     older = parse_listing(listing(f"{ALL4}-2025-12-16"), CATS, datetime.now(UTC))
-    await History(store).record(older)  # a day kept from before
+    await History(store).keep(older)  # a day kept from before
     async for c in app_client(tmp_path, {"days_back": 2}, store=store):
         both = (await c.get("/api/papers", params=EVERYTHING | {"limit": 500})).json()
         days = {p["announced"] for p in both["items"]}

@@ -171,12 +171,12 @@ async def test_broken_upstream_without_cache_is_503(
     assert r.json()["error"]["code"] == "upstream_parse_error"
     assert "HTML page" in r.json()["error"]["message"]
     assert int(r.headers["retry-after"]) >= 1
-    fake_arxiv.serve("cs.AI", status=404)
-    odd = await client.get("/rss/cs.AI")
+    fake_arxiv.serve("cs.IR", status=404)  # not a configured category: fetched on its own
+    odd = await client.get("/rss/cs.IR")
     assert odd.status_code == 502
     assert odd.json()["error"]["code"] == "upstream_error"
-    fake_arxiv.serve("cs.LG", status=503)
-    down = await client.get("/rss/cs.LG")
+    fake_arxiv.serve("cs.CV", status=503)
+    down = await client.get("/rss/cs.CV")
     assert down.status_code == 503
     assert int(down.headers["retry-after"]) >= 1
 

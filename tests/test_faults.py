@@ -41,9 +41,9 @@ from openai import AsyncOpenAI
 
 from app.arxiv.fetch import ArxivFetcher, RateLimiter
 from app.arxiv.parse import parse_listing
+from app.catalog.fetching import FAILURE_PAUSE, Cached, ListingService, listing_key
 from app.config import Settings
 from app.errors import UpstreamParseError, UpstreamUnavailable
-from app.listings import FAILURE_PAUSE, Cached, ListingService, listing_key
 from app.llm import LLMClient
 from app.main import create_app
 from app.store import FallbackStore, MemoryStore, Store
@@ -156,11 +156,13 @@ def persistent_redis(tmp_path: Path) -> Iterator[PersistentRedis]:
 
 
 def persistent_values(r: redis.Redis) -> dict[bytes, bytes]:
-    """Every key without expiry and its value (locks and claims expire; data does not)."""
+    """Every data key and its value: kept for good or for days (locks and claims expire in
+    seconds or minutes)."""
     out: dict[bytes, bytes] = {}
     for key in r.scan_iter("*"):
         value = r.get(key)
-        if r.ttl(key) == -1 and isinstance(value, bytes):
+        ttl = r.ttl(key)
+        if (ttl == -1 or ttl > 3600) and isinstance(value, bytes):
             out[key] = value
     return out
 
@@ -188,7 +190,7 @@ async def test_redis_killed_and_restarted(
             again = await c.get("/rss")
             assert again.status_code == 200
             assert again.content == first.content  # served from memory
-            for path in ("/rss?keywords=GPU", "/atom", "/rss/cs.LG"):  # cs.LG: a new listing
+            for path in ("/rss?keywords=GPU", "/atom", "/rss/cs.IR"):  # cs.IR: a new listing
                 assert (await c.get(path)).status_code == 200, path
             health = await c.get("/health")
             assert health.status_code == 200
@@ -197,17 +199,18 @@ async def test_redis_killed_and_restarted(
 
             persistent_redis.start()  # same port, same files
             clock.now += 31
-            assert (await c.get("/rss/cs.CL")).status_code == 200  # written to Redis again
+            assert (await c.get("/rss/cs.CV")).status_code == 200  # written to Redis again
             health = await c.get("/health")
             assert health.json()["store"] == "redis"
             assert health.json()["store_reachable"] is True
             after = persistent_values(direct)
             assert {k: after.get(k) for k in before} == before  # nothing stored was lost
-            assert b"arxiv-feeds:listing:cs.CL" in after
+            assert b"arxiv-feeds:listing:cs.CV" in after
+            assert b"arxiv-feeds:cat:cs.CV" in after
             assert (await c.get("/rss")).content == first.content
     finally:
         direct.close()
-    assert len(fake.requests) == 3  # the four categories, cs.LG, cs.CL: each fetched once
+    assert len(fake.requests) == 3  # the four categories, cs.IR, cs.CV: each fetched once
 
 
 # -- (b) the SQLite file deleted or overwritten ---------------------------------------------------
@@ -259,9 +262,9 @@ async def test_sqlite_file_lost_between_requests(tmp_path: Path, fault: str) -> 
         again = await c.get("/rss")
         assert again.status_code == 200
         assert again.content == first.content  # from memory
-        assert (await c.get("/rss/cs.LG")).status_code == 200  # new data, stored again
+        assert (await c.get("/rss/cs.IR")).status_code == 200  # new data, stored again
         assert (await c.get("/health")).json()["store"] == "sqlite"
-        assert "listing:cs.LG" in stored_keys(db)
+        assert {"listing:cs.IR", "cat:cs.IR"} <= stored_keys(db)
     if fault != "deleted":
         assert read(Path(f"{db}.corrupt")) == garbage  # kept aside for inspection
 

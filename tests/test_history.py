@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.arxiv.parse import parse_listing
-from app.history import History, merge_papers
+from app.catalog.history import History, merge_papers
 from app.main import create_app
 from app.models import AnnounceType, FeedQuery, Listing
 from app.ranking.rank import rank
@@ -32,7 +32,7 @@ def weekend() -> Listing:
 async def test_recent_days_and_weekends() -> None:
     history = History(MemoryStore())
     for day in DAYS:
-        await history.record(day_listing(day))
+        await history.keep(day_listing(day))
     latest = day_listing(DAYS[-1])
     assert [d.day for d in await history.recent(latest, 1)] == [date(2026, 1, 6)]
     two = await history.recent(latest, 2)
@@ -44,9 +44,9 @@ async def test_recent_days_and_weekends() -> None:
 
 async def test_days_survive_a_restart_and_skip_empty_or_sample() -> None:
     store = MemoryStore()
-    await History(store).record(day_listing(DAYS[0]))
-    await History(store).record(weekend())
-    await History(store).record(day_listing(DAYS[1]).model_copy(update={"sample": True}))
+    await History(store).keep(day_listing(DAYS[0]))
+    await History(store).keep(weekend())
+    await History(store).keep(day_listing(DAYS[1]).model_copy(update={"sample": True}))
     fresh = History(store)
     got = await fresh.recent(weekend(), 3)
     assert [d.day for d in got] == [date(2025, 12, 9)]
@@ -87,7 +87,8 @@ async def test_feed_keeps_last_days_over_a_weekend(tmp_path: Path) -> None:
         friday = await c.get("/rss", params={"limit": 500})
     await first.state.runtime.aclose()
     fake.serve(ALL4, body=listing("cs.AI-weekend"))
-    await store.delete(Listing.key_for(CATS))  # as if the cache expired at midnight
+    for key in [Listing.key_for(CATS), *(f"cat:{c}" for c in CATS)]:
+        await store.delete(key)  # as if the cache expired at midnight
     second = create_app(settings, transport=httpx.MockTransport(fake), store=store)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=second), base_url="http://t"

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.arxiv.fetch import ArxivFetcher, RateLimiter
+from app.catalog.fetching import ListingService
 from app.errors import UpstreamUnavailable
-from app.listings import ListingService
 from app.store import MemoryStore, Store
 from tests.conftest import ALL4, listing
 

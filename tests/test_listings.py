@@ -1,4 +1,4 @@
-"""app.listings: one fetch per arXiv update, shared by concurrent requests, kept in the store.
+"""app.catalog.fetching: one fetch per update, shared by concurrent requests, kept in the store.
 
 arXiv is an ``httpx.MockTransport`` serving the recorded combined listing of 2026-01-06; the
 clock is a settable fake, so "after midnight in New York" is one assignment away.
@@ -16,8 +16,7 @@ import pytest
 
 from app.arxiv.fetch import ArxivFetcher, RateLimiter
 from app.arxiv.schedule import NEW_YORK, next_update
-from app.errors import UpstreamParseError, UpstreamUnavailable
-from app.listings import (
+from app.catalog.fetching import (
     FAILURE_PAUSE,
     RECHECK,
     Cached,
@@ -25,6 +24,7 @@ from app.listings import (
     expiry_for,
     listing_key,
 )
+from app.errors import UpstreamParseError, UpstreamUnavailable
 from app.models import Listing
 from app.store import MemoryStore
 
@@ -313,7 +313,7 @@ async def test_a_corrupt_stored_value_is_ignored_and_refetched(
     garbage: bytes,
 ) -> None:
     await store.set(listing_key(CATS), garbage)
-    with caplog.at_level(logging.WARNING, logger="app.listings"):
+    with caplog.at_level(logging.WARNING, logger="app.catalog.fetching"):
         listing = await service.get(CATS)
     assert listing.papers
     assert len(arxiv.requests) == 1

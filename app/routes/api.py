@@ -18,7 +18,7 @@ from app.arxiv import taxonomy
 from app.wiring import ServicesDep
 
 if TYPE_CHECKING:
-    from app.listings import Cached
+    from app.catalog.fetching import Cached
     from app.store import Store
     from app.wiring import Services
 
@@ -118,7 +118,7 @@ def upstream_status(cached: Cached | None, arxiv_source: str) -> UpstreamStatus:
 
 
 def _held(services: Services) -> Cached | None:
-    return services.listings.peek(services.configured.categories)
+    return services.catalog.peek(services.configured.categories)
 
 
 def _last_refresh(cached: Cached) -> LastRefresh:

@@ -1,4 +1,7 @@
-"""Listings, fetched once per arXiv update: fetch -> parse -> keep.
+"""Listings of a batch of categories, fetched in ONE request once per arXiv update.
+
+The catalog (``app.catalog.catalog``) asks for the batches; this module does the fetch -> parse
+-> keep for each.
 
 arXiv publishes new listings once a day, at midnight America/New_York. A listing fetched once
 serves every feed until then; concurrent requests for the same cold listing share ONE fetch.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from app.arxiv.fetch import ArxivFetcher
 from app.arxiv.parse import parse_listing
 from app.arxiv.schedule import NEW_YORK, next_update
+from app.caches import LRU
 from app.errors import UpstreamError, UpstreamUnavailable
 from app.models import Listing
 from app.store.base import Store
@@ -30,6 +35,8 @@ MAX_FAILURE_PAUSE = timedelta(hours=1)  # ... or as long as its Retry-After asks
 CLAIM_TTL = timedelta(seconds=90)  # one instance fetches a listing; the others wait for it
 CLAIM_WAIT = 30.0
 CLAIM_POLL = 0.2
+KEEP_MARGIN = timedelta(days=2)  # a stored listing outlives its expiry by this much
+HELD = 256  # batches held in memory
 
 
 def failure_pause(exc: UpstreamError) -> timedelta:
@@ -73,9 +80,9 @@ class ListingService:
         self.fetcher = fetcher
         self.store = store
         self.clock = clock
-        self._memory: dict[str, Cached] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._failed: dict[str, tuple[datetime, UpstreamError]] = {}
+        self._memory: LRU[Cached] = LRU(HELD)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._failed: LRU[tuple[datetime, UpstreamError]] = LRU(HELD)
         self.fetches = 0  # upstream requests made, for tests and /health
         self.claim_wait = CLAIM_WAIT  # how long to wait for another instance's fetch
 
@@ -92,7 +99,7 @@ class ListingService:
         async with self._locks.setdefault(key, asyncio.Lock()):
             cached = self._memory.get(key) or await self._load(key)
             if cached is not None and cached.expires_at > self.clock():
-                self._memory[key] = cached
+                self._memory.put(key, cached)
                 return cached.listing
             failed = self._failed.get(key)
             if failed is not None and failed[0] > self.clock():
@@ -101,7 +108,7 @@ class ListingService:
             if not await self.store.set_nx(claim, b"1", ttl=CLAIM_TTL.total_seconds()):
                 other = await self._wait_for_other_instance(key)
                 if other is not None:
-                    self._memory[key] = other
+                    self._memory.put(key, other)
                     return other.listing
             try:
                 return await self._refresh(key, categories, cached)
@@ -134,7 +141,8 @@ class ListingService:
             if result.content is None and old is not None:
                 listing = old.model_copy(update={"fetched_at": now})
             else:
-                listing = parse_listing(result.content or b"", categories, now)
+                content = result.content or b""
+                listing = await asyncio.to_thread(parse_listing, content, categories, now)
                 listing = listing.model_copy(
                     update={
                         "sample": result.sample,
@@ -145,15 +153,15 @@ class ListingService:
         except UpstreamError as exc:
             until = self.clock() + failure_pause(exc)
             if old is None:
-                self._failed[key] = (until, exc)
+                self._failed.put(key, (until, exc))
                 raise
             log.warning("serving stale listing %s: %s", key, exc.message)
             stale = old.model_copy(update={"stale": True})
-            self._memory[key] = Cached(listing=stale, expires_at=until)
+            self._memory.put(key, Cached(listing=stale, expires_at=until))
             return stale
-        self._failed.pop(key, None)
+        self._failed.pop(key)
         fresh = Cached(listing=listing, expires_at=expiry_for(listing, now))
-        self._memory[key] = fresh
+        self._memory.put(key, fresh)
         await self._save(key, fresh)
         return listing
 
@@ -168,4 +176,6 @@ class ListingService:
             return None
 
     async def _save(self, key: str, cached: Cached) -> None:
-        await self.store.set(key, cached.model_dump_json().encode())
+        body = await asyncio.to_thread(cached.model_dump_json)
+        ttl = (cached.expires_at - self.clock() + KEEP_MARGIN).total_seconds()
+        await self.store.set(key, body.encode(), ttl=max(60.0, ttl))

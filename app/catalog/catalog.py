@@ -1,0 +1,210 @@
+"""The catalog: each category's current listing, held once, assembled into any feed.
+
+``get(categories)`` answers from the held per-category views when they are fresh, else from
+the store (another instance or an earlier process fetched them), else queues the cold ones
+with the ``Scheduler``: arXiv is asked at most once per category per announcement day, however
+many URLs, orders and combinations readers use. Categories of owner-defined feeds come first;
+strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
+category not yet held is a 503 with ``Retry-After``. When arXiv fails, the last copy is served
+marked stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from app.arxiv.schedule import announcement_day, next_update
+from app.caches import LRU
+from app.catalog.assemble import assemble, split
+from app.catalog.fetching import Cached, ListingService, failure_pause
+from app.catalog.history import History
+from app.catalog.scheduler import OWNER, STRANGER, Scheduler
+from app.errors import AdhocBudgetExhausted, UpstreamError
+from app.models import Listing
+from app.store.base import Store
+
+log = logging.getLogger(__name__)
+
+KEEP_MARGIN = timedelta(days=2)  # a held view stays in the store this long past its expiry
+COUNTER_TTL = 2 * 86400.0
+
+
+def view_key(category: str) -> str:
+    """Store key of a category's current view."""
+    return f"cat:{category}"
+
+
+class Catalog:
+    """Per-category listings, fetched in batches, assembled per request."""
+
+    def __init__(
+        self,
+        listings: ListingService,
+        store: Store,
+        history: History,
+        *,
+        owner: Iterable[str] = (),
+        adhoc_budget: int = 40,
+        max_batch: int = 10,
+    ) -> None:
+        self.listings = listings
+        self.store = store
+        self.history = history
+        self.owner: set[str] = set(owner)
+        self.adhoc_budget = adhoc_budget
+        self.scheduler = Scheduler(self._fetch, max_batch)
+        # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
+        self._held: dict[str, Cached] = {}
+        self._failed: dict[str, tuple[datetime, UpstreamError]] = {}
+        self._assembled: LRU[Listing] = LRU(256)
+
+    @property
+    def clock(self) -> datetime:
+        """Now, by the listing service's clock (tests set it)."""
+        return self.listings.clock()
+
+    def peek(self, categories: Sequence[str]) -> Cached | None:
+        """The set as held in memory (fresh or not), without any I/O."""
+        held = [self._held.get(c) for c in categories]
+        if not held or any(h is None for h in held):
+            return None
+        views = [h for h in held if h is not None]
+        listing = self._assemble(tuple(categories), views)
+        return Cached(listing=listing, expires_at=min(h.expires_at for h in views))
+
+    async def get(self, categories: Sequence[str]) -> Listing:
+        """The current listing of ``categories`` (stale where arXiv failed and a copy exists)."""
+        wanted = tuple(categories)
+        now = self.clock
+        views: dict[str, Cached] = {}
+        for cat in wanted:
+            held = self._held.get(cat)
+            if held is not None and held.expires_at > now:
+                views[cat] = held
+        if len(views) < len(wanted):
+            await self._load([c for c in wanted if c not in views], views)
+        if len(views) < len(wanted):
+            await self._obtain([c for c in wanted if c not in views], views)
+        return self._assemble(wanted, [views[c] for c in wanted])
+
+    async def budget_used(self) -> int:
+        """Strangers' categories fetched today (the New York day)."""
+        raw = await self.store.get(self._counter())
+        return int(raw) if raw else 0
+
+    def _assemble(self, wanted: tuple[str, ...], views: Sequence[Cached]) -> Listing:
+        stamp = ",".join(f"{v.listing.fetched_at.isoformat()}{v.listing.stale:d}" for v in views)
+        key = f"{'+'.join(wanted)}|{stamp}"
+        listing = self._assembled.get(key)
+        if listing is None:
+            listing = assemble([v.listing for v in views], wanted)
+            self._assembled.put(key, listing)
+        return listing
+
+    async def _load(self, cats: Sequence[str], views: dict[str, Cached]) -> None:
+        """Fresh views another instance (or an earlier process) stored."""
+        now = self.clock
+        found = await self.store.get_many([view_key(c) for c in cats])
+        for cat in cats:
+            raw = found.get(view_key(cat))
+            if raw is None:
+                continue
+            try:
+                cached = Cached.model_validate_json(raw)
+            except ValidationError:
+                log.warning("ignoring unreadable stored view %s", cat)
+                continue
+            if (
+                cat not in self._held
+                or self._held[cat].listing.fetched_at <= cached.listing.fetched_at
+            ):
+                self._held[cat] = cached
+            if cached.expires_at > now:
+                views[cat] = cached
+
+    async def _obtain(self, cats: list[str], views: dict[str, Cached]) -> None:
+        """Fetch the cold ``cats`` (or fall back to the copies held), owner's first."""
+        now = self.clock
+        error: BaseException | None = None
+        due: list[str] = []
+        for cat in cats:
+            failed = self._failed.get(cat)
+            if failed is not None and failed[0] > now:
+                error = error or failed[1]  # arXiv failed moments ago: don't ask again yet
+            else:
+                due.append(cat)
+        strangers = [c for c in due if c not in self.owner]
+        if strangers:
+            try:
+                await self._charge(strangers)
+            except AdhocBudgetExhausted as exc:
+                error = error or exc
+                due = [c for c in due if c in self.owner]
+        owners = [c for c in due if c in self.owner]
+        outcomes = await asyncio.gather(
+            self.scheduler.want(owners, OWNER), self.scheduler.want(strangers, STRANGER)
+        )
+        error = error or next((e for e in outcomes if e is not None), None)
+        for cat in cats:
+            held = self._held.get(cat)
+            if held is not None and held.expires_at > self.clock:
+                views[cat] = held
+            elif held is not None:  # arXiv failed or the budget is spent: the last copy
+                views[cat] = Cached(
+                    listing=held.listing.model_copy(update={"stale": True}),
+                    expires_at=held.expires_at,
+                )
+            else:
+                raise error or UpstreamError(f"arXiv gave no listing for {cat}")
+
+    async def _fetch(self, batch: tuple[str, ...]) -> None:
+        """Ask arXiv for ``batch`` in one request; keep each category's view (the worker's job)."""
+        fresh: dict[str, Cached] = {}
+        await self._load(batch, fresh)  # another instance may have fetched them meanwhile
+        rest = tuple(c for c in batch if c not in fresh)
+        if not rest:
+            return
+        try:
+            listing = await self.listings.get(rest)
+        except UpstreamError as exc:
+            until = self.clock + failure_pause(exc)
+            for cat in rest:
+                self._failed[cat] = (until, exc)
+            raise
+        held = self.listings.peek(rest)
+        expires = held.expires_at if held is not None else next_update(self.clock)
+        for cat, view in split(listing, rest).items():
+            self._failed.pop(cat, None)
+            cached = Cached(listing=view, expires_at=expires)
+            self._held[cat] = cached
+            ttl = (expires - self.clock + KEEP_MARGIN).total_seconds()
+            body = await asyncio.to_thread(cached.model_dump_json)
+            await self.store.set(view_key(cat), body.encode(), ttl=max(60.0, ttl))
+            await self.history.record(view)
+
+    def _counter(self) -> str:
+        return f"counter:adhoc-categories:{announcement_day(self.clock).isoformat()}"
+
+    async def _charge(self, strangers: Sequence[str]) -> None:
+        """Count strangers' categories against today's budget; refuse past it."""
+        day = announcement_day(self.clock).isoformat()
+        for cat in strangers:
+            marker = f"adhoc:{day}:{cat}"
+            if await self.store.get(marker) is not None:
+                continue  # counted already today
+            if await self.budget_used() >= self.adhoc_budget:
+                wait = (next_update(self.clock) - self.clock).total_seconds()
+                raise AdhocBudgetExhausted(
+                    f"today's budget of {self.adhoc_budget} categories for feeds the owner did "
+                    f"not define is spent; {cat} is not in the catalog yet",
+                    hint="the configured categories, and any fetched today, are still served; "
+                    "GET /health shows the budget",
+                    retry_after=max(60.0, wait),
+                )
+            if await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
+                await self.store.incr(self._counter(), 1, ttl=COUNTER_TTL)
