@@ -92,6 +92,10 @@ class Catalog:
             await self._obtain([c for c in wanted if c not in views], views)
         return self._assemble(wanted, [views[c] for c in wanted])
 
+    def held(self) -> list[str]:
+        """The categories held in memory."""
+        return sorted(self._held)
+
     async def budget_used(self) -> int:
         """Strangers' categories fetched today (the New York day)."""
         raw = await self.store.get(self._counter())
@@ -138,14 +142,11 @@ class Catalog:
                 error = error or failed[1]  # arXiv failed moments ago: don't ask again yet
             else:
                 due.append(cat)
+        owners = [c for c in due if c in self.owner]
         strangers = [c for c in due if c not in self.owner]
         if strangers:
-            try:
-                await self._charge(strangers)
-            except AdhocBudgetExhausted as exc:
-                error = error or exc
-                due = [c for c in due if c in self.owner]
-        owners = [c for c in due if c in self.owner]
+            strangers, refused = await self._charge(strangers)
+            error = error or refused
         outcomes = await asyncio.gather(
             self.scheduler.want(owners, OWNER), self.scheduler.want(strangers, STRANGER)
         )
@@ -190,21 +191,30 @@ class Catalog:
     def _counter(self) -> str:
         return f"counter:adhoc-categories:{announcement_day(self.clock).isoformat()}"
 
-    async def _charge(self, strangers: Sequence[str]) -> None:
-        """Count strangers' categories against today's budget; refuse past it."""
+    async def _charge(
+        self, strangers: Sequence[str]
+    ) -> tuple[list[str], AdhocBudgetExhausted | None]:
+        """Count strangers' categories against today's budget: those allowed, and the refusal."""
         day = announcement_day(self.clock).isoformat()
+        allowed: list[str] = []
+        refused: list[str] = []
         for cat in strangers:
             marker = f"adhoc:{day}:{cat}"
             if await self.store.get(marker) is not None:
-                continue  # counted already today
-            if await self.budget_used() >= self.adhoc_budget:
-                wait = (next_update(self.clock) - self.clock).total_seconds()
-                raise AdhocBudgetExhausted(
-                    f"today's budget of {self.adhoc_budget} categories for feeds the owner did "
-                    f"not define is spent; {cat} is not in the catalog yet",
-                    hint="the configured categories, and any fetched today, are still served; "
-                    "GET /health shows the budget",
-                    retry_after=max(60.0, wait),
-                )
-            if await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
-                await self.store.incr(self._counter(), 1, ttl=COUNTER_TTL)
+                allowed.append(cat)  # counted already today
+            elif await self.budget_used() < self.adhoc_budget:
+                if await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
+                    await self.store.incr(self._counter(), 1, ttl=COUNTER_TTL)
+                allowed.append(cat)
+            else:
+                refused.append(cat)
+        if not refused:
+            return allowed, None
+        wait = (next_update(self.clock) - self.clock).total_seconds()
+        return allowed, AdhocBudgetExhausted(
+            f"today's budget of {self.adhoc_budget} categories for feeds the owner did not "
+            f"define is spent; {', '.join(refused)} not in the catalog yet",
+            hint="the configured categories, and any fetched today, are still served; "
+            "GET /health shows the budget",
+            retry_after=max(60.0, wait),
+        )

@@ -49,6 +49,13 @@ class LastRefresh(BaseModel):
     stale: bool = Field(description="arXiv failed at the last attempt; this is an older copy")
 
 
+class AdhocBudget(BaseModel):
+    """New categories a day that feeds the owner did not define may fetch from arXiv."""
+
+    limit: int
+    used_today: int = Field(description="Counted per announcement day (America/New_York)")
+
+
 class Health(BaseModel):
     """Whether the service is up, and what it serves from."""
 
@@ -63,6 +70,8 @@ class Health(BaseModel):
         "fetched by this instance yet"
     )
     upstream_fetches: int
+    catalog: list[str] = Field(description="Categories this instance holds")
+    adhoc_budget: AdhocBudget
     last_refresh: LastRefresh | None = Field(description="null until the listing is fetched")
     checked_at: datetime
 
@@ -89,6 +98,10 @@ async def health(services: ServicesDep) -> Health:
         arxiv_source=source,
         upstream=upstream_status(cached, source),
         upstream_fetches=services.listings.fetches,
+        catalog=services.catalog.held(),
+        adhoc_budget=AdhocBudget(
+            limit=services.catalog.adhoc_budget, used_today=await services.catalog.budget_used()
+        ),
         last_refresh=None if cached is None else _last_refresh(cached),
         checked_at=datetime.now().astimezone(),
     )
