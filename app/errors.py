@@ -14,8 +14,9 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
     │       └── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
-    └── LLMError                 (502) the LLM failed, timed out or answered garbage
-        └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
+    ├── LLMError                 (502) the LLM failed, timed out or answered garbage
+    │   └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
+    └── DeliveryError            (502) an SMTP server or webhook refused the daily digest
 """
 
 from __future__ import annotations
@@ -137,3 +138,13 @@ class LLMBudgetExceeded(LLMError):
 
     status = 429
     code = "llm_budget_exceeded"
+
+
+class DeliveryError(ArxivFeedsError):
+    """An SMTP server or a webhook did not take the digest (it is retried on the next run).
+
+    The message names the channel by kind and host only: webhook URLs and passwords are secrets.
+    """
+
+    status = 502
+    code = "delivery_failed"

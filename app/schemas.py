@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, Field
 
+from app.arxiv.links import CodeLink, code_links
 from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
 from app.redaction import redact
+from app.render.feeds import doi_url
 from app.summaries.settings import AISummary
 
 if TYPE_CHECKING:
@@ -79,6 +81,10 @@ class PaperOut(BaseModel):
     license: str | None
     doi: str | None
     journal_ref: str | None
+    doi_link: str | None = Field(description="https://doi.org/<doi>, when there is a DOI")
+    code_links: list[CodeLink] = Field(
+        description="Code, model, data or project pages named in the abstract"
+    )
     score: float = Field(description="keyword_score + relevance weight x relevance.score")
     keyword_score: float
     matched: list[str] = Field(description="Keywords found in title or abstract")
@@ -109,6 +115,8 @@ class PaperOut(BaseModel):
                 "license": p.license,
                 "doi": p.doi,
                 "journal_ref": p.journal_ref,
+                "doi_link": doi_url(p.doi) if p.doi else None,
+                "code_links": code_links(p.abstract),
                 "score": item.score,
                 "keyword_score": item.keyword_score,
                 "matched": item.matched,
