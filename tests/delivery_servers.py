@@ -31,8 +31,8 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and localhost, made with the openssl command."""
     cert, key = tmp / "cert.pem", tmp / "key.pem"
     try:
-        subprocess.run(  # noqa: S603
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",  # noqa: S607
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
              "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
              "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
             check=True, capture_output=True,
@@ -55,7 +55,7 @@ class SMTPServer:
     logins: list[tuple[str, str]] = field(default_factory=list)
     fail_next: int = 0  # answer DATA with 451 this many times
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.fail_next:
             self.fail_next -= 1
             return "451 try again later"
@@ -117,7 +117,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
@@ -129,7 +129,7 @@ class WebhookReceiver:
                 self.end_headers()
                 self.wfile.write(reply)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import logging
-import ssl
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,15 @@ import pytest
 from pydantic import ValidationError
 
 from app.arxiv.parse import parse_listing
-from app.delivery import Delivery, deliver
+from app.delivery.deliver import deliver
 from app.delivery.email import smtp_connector
+from app.delivery.settings import Delivery
 from app.delivery.webhooks import feishu_sign
 from app.models import AnnounceType, FeedQuery, RankedFeed, Relevance, Summary
 from app.ranking.rank import rank
 from app.store import MemoryStore, SQLiteStore, Store
 from tests.conftest import ALL4, listing
-from tests.delivery_servers import SMTPServer, WebhookReceiver, self_signed, smtp_server
+from tests.delivery_servers import SMTPServer, WebhookReceiver, smtp_server
 
 __all__ = ["smtp_server"]  # the fixture
 pytestmark = pytest.mark.anyio
@@ -44,17 +44,34 @@ def make_feed(n: int = 5, keywords: tuple[str, ...] = ("LLM",), **kw: Any) -> Ra
     assert len(items) == n
     first = items[0]
     paper = first.paper.model_copy(update={"abstract": first.paper.abstract + CODE})
-    summary = Summary(versioned_id=paper.versioned_id, model="m", language="en", source="abstract",
-                      markdown=SUMMARY, created_at=parsed.fetched_at)  # fmt: skip
+    summary = Summary(
+        versioned_id=paper.versioned_id,
+        model="m",
+        language="en",
+        source="abstract",
+        markdown=SUMMARY,
+        created_at=parsed.fetched_at,
+    )
     relevance = Relevance(score=8, reason="about fast decoding", model="m")
     items[0] = first.model_copy(update={"paper": paper, "summary": summary, "relevance": relevance})
-    return RankedFeed(query=query, listing_day=parsed.day, fetched_at=parsed.fetched_at,
-                      total_listed=len(parsed.papers), items=items, **kw)  # fmt: skip
+    return RankedFeed(
+        query=query,
+        listing_day=parsed.day,
+        fetched_at=parsed.fetched_at,
+        total_listed=len(parsed.papers),
+        items=items,
+        **kw,
+    )
 
 
 def email_config(port: int, security: str = "none", **kw: Any) -> dict[str, Any]:
-    cfg = {"host": "127.0.0.1", "port": port, "security": security,
-           "from": "Bøt 论文 <bot@example.org>", "to": ["Zoë <me@example.org>", "you@example.org"]}  # fmt: skip
+    cfg = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": security,
+        "from": "Bøt 论文 <bot@example.org>",
+        "to": ["Zoë <me@example.org>", "you@example.org"],
+    }
     return {"email": cfg | kw}
 
 
@@ -62,8 +79,17 @@ async def run(
     feed: RankedFeed, delivery: Delivery, store: Store, *, smtp: Any = None, dry_run: bool = False
 ) -> Any:
     async with httpx.AsyncClient() as http:
-        return await deliver(feed, delivery, feed_name="default", title="arXiv 论文",
-                             page_url=PAGE, store=store, http=http, smtp=smtp, dry_run=dry_run)  # fmt: skip
+        return await deliver(
+            feed,
+            delivery,
+            feed_name="default",
+            title="arXiv 论文",
+            page_url=PAGE,
+            store=store,
+            http=http,
+            smtp=smtp,
+            dry_run=dry_run,
+        )
 
 
 async def test_email_without_tls(smtp_server: SMTPServer) -> None:
@@ -102,8 +128,12 @@ async def test_email_with_starttls_and_login(
     monkeypatch.setenv("SMTP_PASSWORD", "pw-42")
     cfg = email_config(smtp_server.port, "starttls", user="bot", password_env="SMTP_PASSWORD")
     caplog.set_level(logging.DEBUG)
-    report = await run(make_feed(), Delivery.model_validate(cfg), MemoryStore(),
-                       smtp=smtp_connector(smtp_server.client_tls))  # fmt: skip
+    report = await run(
+        make_feed(),
+        Delivery.model_validate(cfg),
+        MemoryStore(),
+        smtp=smtp_connector(smtp_server.client_tls),
+    )
     assert [c.status for c in report.channels] == ["sent"]
     assert smtp_server.logins == [("bot", "pw-42")]
     assert len(smtp_server.messages) == 1
@@ -137,12 +167,16 @@ async def test_email_server_failure_is_retried_once_it_recovers(smtp_server: SMT
 
 
 def hooks(url: str, **secrets: str) -> Delivery:
-    return Delivery.model_validate({"webhooks": [
-        {"kind": "slack", "url": f"{url}/slack"},
-        {"kind": "discord", "url": f"{url}/discord"},
-        {"kind": "feishu", "url": f"{url}/feishu", **secrets},
-        {"kind": "generic", "url": f"{url}/generic", **secrets},
-    ]})  # fmt: skip
+    return Delivery.model_validate(
+        {
+            "webhooks": [
+                {"kind": "slack", "url": f"{url}/slack"},
+                {"kind": "discord", "url": f"{url}/discord"},
+                {"kind": "feishu", "url": f"{url}/feishu", **secrets},
+                {"kind": "generic", "url": f"{url}/generic", **secrets},
+            ]
+        }
+    )
 
 
 async def test_every_webhook_kind_in_its_format(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,8 +277,10 @@ async def test_empty_sample_and_dry_run_send_nothing(monkeypatch: pytest.MonkeyP
         store = MemoryStore()
         dry = await run(make_feed(), delivery, store, dry_run=True)
         assert rx.received == []
-        assert empty.channels == [] and "no paper" in (empty.note or "")
-        assert sample.channels == [] and "sample" in (sample.note or "")
+        assert empty.channels == []
+        assert "no paper" in (empty.note or "")
+        assert sample.channels == []
+        assert "sample" in (sample.note or "")
         assert {c.status for c in dry.channels} == {"dry_run"}
         assert all(c.preview for c in dry.channels)
         assert "hook-secret" not in dry.model_dump_json()
@@ -264,11 +300,11 @@ async def test_empty_sample_and_dry_run_send_nothing(monkeypatch: pytest.MonkeyP
                 ]
             },
             "does not apply",
-        ),  # fmt: skip
+        ),
         (
             {"webhooks": [{"kind": "generic", "url": "https://h.test/x", "secret_env": "UNSET_X"}]},
             "UNSET_X",
-        ),  # fmt: skip
+        ),
         ({"email": {"host": "smtp.example.org", "from": "bot", "to": ["a@b.org"]}}, "e-mail"),
         ({"email": {"host": "smtp.example.org", "from": "a@b.org", "to": []}}, "at least 1"),
         (
@@ -283,7 +319,7 @@ async def test_empty_sample_and_dry_run_send_nothing(monkeypatch: pytest.MonkeyP
                 }
             },
             "TLS",
-        ),  # fmt: skip
+        ),
         (
             {"email": {"host": "h", "from": "a@b.org", "to": ["c@d.org"], "pasword_env": "X"}},
             "extra",

@@ -3,10 +3,6 @@ generic JSON), at most once per feed, channel and announcement day.
 
 ``settings`` holds the ``delivery`` setting, ``content`` the facts every channel shows,
 ``email`` and ``webhooks`` the formats, ``ledger`` the once-only record in the store, and
-``deliver`` the function the daily refresh calls for each feed.
+``deliver`` the function the daily refresh calls for each feed. (Nothing is imported here, so
+``app.config`` can load the settings model without the senders.)
 """
-
-from app.delivery.deliver import ChannelReport, DeliveryReport, deliver
-from app.delivery.settings import Delivery, EmailDelivery, Webhook
-
-__all__ = ["ChannelReport", "Delivery", "DeliveryReport", "EmailDelivery", "Webhook", "deliver"]

@@ -3,7 +3,8 @@
 Each channel (the e-mail, each webhook) goes its own way: one failing does not stop the others,
 and each is recorded in the ledger (``app.delivery.ledger``) so it gets the digest at most once
 per feed and announcement day, whatever retries, restarts or other instances do. A day without
-papers, a listing without an announcement day and the bundled sample data send nothing. The
+papers, a listing without an announcement day and the bundled sample data send nothing (a dry
+run still shows the sample's messages). The
 clients (store, HTTP, SMTP) are arguments; ``dry_run`` builds every message, sends none and
 records nothing.
 """
@@ -73,11 +74,13 @@ async def deliver(
     report = DeliveryReport(feed=feed_name, day=feed.listing_day, papers=len(feed.items))
     if feed.listing_day is None:
         report.note = "the listing has no announcement day: nothing sent"
-    elif feed.sample:
-        report.note = "bundled sample data, not today's listing: nothing sent"
     elif not feed.items:
         report.note = "no paper in the digest today: nothing sent"
-    if report.note is not None:
+    elif feed.sample:
+        report.note = "bundled sample data, not today's listing: nothing sent"
+        if dry_run:  # still show what the messages look like
+            report.note = "bundled sample data: shown, but a real run sends nothing"
+    if report.note is not None and not (dry_run and feed.sample and feed.items):
         return report
     info = digest_info(feed, title, feed_name, page_url)
     ledger = Ledger(store)
