@@ -22,6 +22,7 @@ from app.summaries.settings import AISummary
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.delivery.settings import Delivery
 
 _PASSWORD_PARAM = re.compile(r"(?i)((?:^|[?&;])password=)[^&;#]*")
 
@@ -246,6 +247,27 @@ class AISummaryOut(AISummary):
     )
 
 
+class DeliveryOut(BaseModel):
+    """Where the digest goes, without secrets: webhook URLs hold tokens, so only kind and host;
+    e-mail addresses are counted, not shown."""
+
+    email: str | None = Field(description="e.g. email:smtp.example.org (null: no e-mail)")
+    email_recipients: int
+    webhooks: list[str] = Field(description="e.g. slack:hooks.slack.com")
+
+    @classmethod
+    def of(cls, delivery: Delivery | None) -> Self | None:
+        """The public view of the ``delivery`` setting."""
+        if delivery is None:
+            return None
+        mail = delivery.email
+        return cls(
+            email=mail.label if mail else None,
+            email_recipients=len(mail.to) if mail else 0,
+            webhooks=[w.label for w in delivery.webhooks],
+        )
+
+
 class ConfigOut(BaseModel):
     """The effective configuration; secrets are reported as set or not, never shown."""
 
@@ -282,6 +304,7 @@ class ConfigOut(BaseModel):
     max_query_keywords: int
     max_limit: int
     digest_template: str | None = None
+    delivery: DeliveryOut | None = None
     store: str = Field(description="The store in use")
 
 
@@ -298,7 +321,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         **ai.model_dump()
         | {"base_url": hide_credentials(ai.base_url), "api_key_set": bool(ai.api_key())}
     )
-    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store"}
+    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store", "delivery"}
     values = settings.model_dump(mode="json", include=shown)
     for name in ("store_url", "redis_url", "arxiv_rss_url", "public_url", "contact"):
         values[name] = hide_credentials(values[name])
@@ -306,6 +329,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         values
         | {
             "ai_summary": ai_out,
+            "delivery": DeliveryOut.of(settings.delivery),
             "cron_secret_set": bool(secret and secret.get_secret_value()),
             "store": redact(store),
         }

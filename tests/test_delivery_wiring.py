@@ -115,3 +115,20 @@ def test_cli_deliver_dry_run(tmp_path: Path) -> None:
     assert "tok" not in done.stdout.replace("token", "")
     report = json.loads(done.stdout[done.stdout.rindex('{\n  "feed"') :])
     assert report["channels"][0]["status"] == "dry_run"
+
+
+async def test_api_config_shows_delivery_without_secrets(tmp_path: Path) -> None:
+    delivery = {
+        "email": {"host": "smtp.example.org", "from": "bot@example.org", "to": ["me@example.org"]},
+        "webhooks": [{"kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/tok3n"}],
+    }
+    config = {"public_url": "https://f.test", "delivery": delivery}
+    async for c in open_client(tmp_path, config, MemoryStore()):
+        r = await c.get("/api/config")
+    assert r.json()["delivery"] == {
+        "email": "email:smtp.example.org",
+        "email_recipients": 1,
+        "webhooks": ["slack:hooks.slack.com"],
+    }
+    assert "tok3n" not in r.text
+    assert "me@example.org" not in r.text
