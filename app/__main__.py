@@ -1,5 +1,6 @@
 """Command line: ``python -m app refresh`` runs the daily refresh from a shell or a CI job;
-``python -m app digest -o README.md`` runs it too, then writes the Markdown digest."""
+``python -m app digest -o README.md`` runs it too, then writes the Markdown digest;
+``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest."""
 
 from __future__ import annotations
 
@@ -112,6 +113,37 @@ async def run_digest(output: str, budget: float | None) -> int:
     return 0
 
 
+async def run_deliver(dry_run: bool, budget: float | None) -> int:
+    """Build the configured feed like ``run_refresh``, then deliver it (or show what would go)."""
+    from app.config import load_settings
+    from app.pipeline import build_feed
+    from app.refresh import deliver_configured
+    from app.wiring import build_services
+
+    settings = load_settings()
+    if settings.delivery is None:
+        print("error: no delivery is configured (see README, Delivery)", file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    try:
+        query = services.configured
+        listing = await services.listings.get(query.categories)
+        feed = await build_feed(
+            services, query, listing, time_budget=budget or settings.refresh_time_budget
+        )
+        report = await deliver_configured(services, feed, dry_run=dry_run)
+    finally:
+        await services.aclose()
+    assert report is not None
+    if dry_run:
+        for channel in report.channels:
+            for n, text in enumerate(channel.preview, 1):
+                print(f"===== {channel.channel}: message {n} of {len(channel.preview)} =====")
+                print(text)
+    print(report.model_dump_json(indent=2, exclude={"channels": {"__all__": {"preview"}}}))
+    return 3 if report.failed else 0
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
 
@@ -148,11 +180,18 @@ def main(argv: list[str] | None = None) -> int:
         "-o", "--output", default="-", help="file to write (e.g. README.md); - for stdout"
     )
     cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
+    cmd = commands.add_parser("deliver", help="send the configured feed's digest (once a day)")
+    cmd.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send nothing"
+    )
+    cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "digest":
             return asyncio.run(run_digest(args.output, args.budget))
+        if args.command == "deliver":
+            return asyncio.run(run_deliver(args.dry_run, args.budget))
         return asyncio.run(run_refresh(args.budget))
     except ArxivFeedsError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

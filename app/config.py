@@ -32,6 +32,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from app.arxiv import taxonomy
+from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
 from app.summaries.settings import AISummary
@@ -156,6 +157,11 @@ class Settings(BaseSettings):
         description="A string.Template file that replaces the Markdown digest's default layout",
     )
 
+    # -- delivery (optional) --
+    delivery: Delivery | None = Field(
+        default=None, description="E-mail and webhooks that get the configured feed's digest"
+    )
+
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, value: list[str]) -> list[str]:
@@ -201,6 +207,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"min_request_interval must be at least {MIN_ARXIV_INTERVAL:g}s for a real "
                 "arXiv host (arXiv's terms of use); lower values are only for loopback tests"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _delivery_links(self) -> Settings:
+        if self.delivery is not None and not self.public_url:
+            raise ValueError(
+                "delivery needs public_url: messages link to the feed's page "
+                "(and e-mail's List-Unsubscribe points there)"
             )
         return self
 

@@ -15,8 +15,9 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
     │       ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
     │       └── AdhocBudgetExhausted (503) today's budget of new categories for strangers is spent
-    └── LLMError                 (502) the LLM failed, timed out or answered garbage
-        └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
+    ├── LLMError                 (502) the LLM failed, timed out or answered garbage
+    │   └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
+    └── DeliveryError            (502) an SMTP server or webhook refused the daily digest
 """
 
 from __future__ import annotations
@@ -145,3 +146,13 @@ class LLMBudgetExceeded(LLMError):
 
     status = 429
     code = "llm_budget_exceeded"
+
+
+class DeliveryError(ArxivFeedsError):
+    """An SMTP server or a webhook did not take the digest (it is retried on the next run).
+
+    The message names the channel by kind and host only: webhook URLs and passwords are secrets.
+    """
+
+    status = 502
+    code = "delivery_failed"

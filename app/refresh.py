@@ -1,4 +1,5 @@
-"""The daily refresh, as one function: fetch -> keep the day -> rank -> summarize the top.
+"""The daily refresh, as one function: fetch -> keep the day -> rank -> summarize the top ->
+deliver the digest (when the ``delivery`` setting names where).
 
 Run by ``GET|POST /api/cron/refresh`` (Vercel's cron) and by ``python -m app refresh``. It is
 safe to run often: a listing already fetched today is not fetched again, summaries already
@@ -13,9 +14,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from app.delivery.deliver import DeliveryReport
 from app.pipeline import build_feed
 
 if TYPE_CHECKING:
+    from app.delivery.email import SMTPConnect
+    from app.models import RankedFeed
     from app.summaries.summarize import Progress
     from app.wiring import Services
 
@@ -31,10 +35,16 @@ class RefreshReport(BaseModel):
     llm_calls_today: int | None = None
     upstream_fetches: int
     seconds: float
+    delivery: DeliveryReport | None = Field(
+        default=None, description="What the configured feed's delivery did (null: none set)"
+    )
 
 
 async def refresh(
-    services: Services, time_budget: float, progress: Progress | None = None
+    services: Services,
+    time_budget: float,
+    progress: Progress | None = None,
+    smtp: SMTPConnect | None = None,
 ) -> RefreshReport:
     """Bring the configured feed up to date within ``time_budget`` seconds."""
     start = time.monotonic()
@@ -44,6 +54,7 @@ async def refresh(
     ai = services.ai
     due = feed.items[: ai.max_to_summarize] if ai and ai.summarizer else []
     done = sum(1 for i in due if i.summary is not None)
+    delivered = await deliver_configured(services, feed, smtp=smtp)
     return RefreshReport(
         day=feed.listing_day,
         listed=feed.total_listed,
@@ -53,4 +64,40 @@ async def refresh(
         llm_calls_today=await ai.budget.used() if ai else None,
         upstream_fetches=services.listings.fetches,
         seconds=round(time.monotonic() - start, 3),
+        delivery=delivered,
     )
+
+
+def page_url(public_url: str | None) -> str | None:
+    """The configured feed's page: the service's address."""
+    return public_url.rstrip("/") + "/" if public_url else None
+
+
+async def deliver_configured(
+    services: Services,
+    feed: RankedFeed,
+    *,
+    smtp: SMTPConnect | None = None,
+    dry_run: bool = False,
+) -> DeliveryReport | None:
+    """Deliver the configured feed's digest as ``settings.delivery`` says (None: not set)."""
+    import httpx
+
+    from app.delivery.deliver import deliver
+
+    settings = services.settings
+    if settings.delivery is None:
+        return None
+    headers = {"User-Agent": settings.user_agent}
+    async with httpx.AsyncClient(headers=headers, follow_redirects=False) as http:
+        return await deliver(
+            feed,
+            settings.delivery,
+            feed_name="default",
+            title=settings.feed_title,
+            page_url=page_url(settings.public_url),
+            store=services.store,
+            http=http,
+            smtp=smtp,
+            dry_run=dry_run,
+        )

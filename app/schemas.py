@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, Field
 
+from app.arxiv.links import CodeLink, code_links
 from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
 from app.redaction import redact
+from app.render.feeds import doi_url
 from app.summaries.settings import AISummary
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.delivery.settings import Delivery
 
 _PASSWORD_PARAM = re.compile(r"(?i)((?:^|[?&;])password=)[^&;#]*")
 
@@ -79,6 +82,10 @@ class PaperOut(BaseModel):
     license: str | None
     doi: str | None
     journal_ref: str | None
+    doi_link: str | None = Field(description="https://doi.org/<doi>, when there is a DOI")
+    code_links: list[CodeLink] = Field(
+        description="Code, model, data or project pages named in the abstract"
+    )
     score: float = Field(description="keyword_score + relevance weight x relevance.score")
     keyword_score: float
     matched: list[str] = Field(description="Keywords found in title or abstract")
@@ -109,6 +116,8 @@ class PaperOut(BaseModel):
                 "license": p.license,
                 "doi": p.doi,
                 "journal_ref": p.journal_ref,
+                "doi_link": doi_url(p.doi) if p.doi else None,
+                "code_links": code_links(p.abstract),
                 "score": item.score,
                 "keyword_score": item.keyword_score,
                 "matched": item.matched,
@@ -238,6 +247,27 @@ class AISummaryOut(AISummary):
     )
 
 
+class DeliveryOut(BaseModel):
+    """Where the digest goes, without secrets: webhook URLs hold tokens, so only kind and host;
+    e-mail addresses are counted, not shown."""
+
+    email: str | None = Field(description="e.g. email:smtp.example.org (null: no e-mail)")
+    email_recipients: int
+    webhooks: list[str] = Field(description="e.g. slack:hooks.slack.com")
+
+    @classmethod
+    def of(cls, delivery: Delivery | None) -> Self | None:
+        """The public view of the ``delivery`` setting."""
+        if delivery is None:
+            return None
+        mail = delivery.email
+        return cls(
+            email=mail.label if mail else None,
+            email_recipients=len(mail.to) if mail else 0,
+            webhooks=[w.label for w in delivery.webhooks],
+        )
+
+
 class ConfigOut(BaseModel):
     """The effective configuration; secrets are reported as set or not, never shown."""
 
@@ -276,6 +306,7 @@ class ConfigOut(BaseModel):
     max_query_keywords: int
     max_limit: int
     digest_template: str | None = None
+    delivery: DeliveryOut | None = None
     store: str = Field(description="The store in use")
 
 
@@ -292,7 +323,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         **ai.model_dump()
         | {"base_url": hide_credentials(ai.base_url), "api_key_set": bool(ai.api_key())}
     )
-    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store"}
+    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store", "delivery"}
     values = settings.model_dump(mode="json", include=shown)
     for name in ("store_url", "redis_url", "arxiv_rss_url", "public_url", "contact"):
         values[name] = hide_credentials(values[name])
@@ -300,6 +331,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         values
         | {
             "ai_summary": ai_out,
+            "delivery": DeliveryOut.of(settings.delivery),
             "cron_secret_set": bool(secret and secret.get_secret_value()),
             "store": redact(store),
         }

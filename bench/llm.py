@@ -71,7 +71,7 @@ def settings_for(stub: OpenAIStub | None, tmp: Path, **extra: Any) -> Any:
 async def timed_build(services: Any, repeats: int = 20) -> float:
     """Median seconds to build the configured feed from scratch (listing already cached)."""
     query = default_query(services.settings)
-    listing = await services.listings.get(query.categories)
+    listing = await services.catalog.get(query.categories)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -87,7 +87,7 @@ async def summaries(tmp: Path) -> None:
             settings_for(stub, tmp), transport=httpx.MockTransport(serve_listing), store=store
         )
         query = default_query(services.settings)
-        listing = await services.listings.get(query.categories)
+        listing = await services.catalog.get(query.categories)
         start = time.perf_counter()
         feed = await build_feed(services, query, listing)
         cold = time.perf_counter() - start

@@ -3,8 +3,12 @@
 Items keep rank order (feedgen prepends by default; we append). Each item has one author
 element per author (``dc:creator`` in RSS, ``<author>`` in Atom), its categories, a stable
 version-specific GUID, pubDate = the announcement date, and an HTML description with authors,
-category, score, matched keywords and the escaped abstract (Atom ``content``). Dates come from
-the listing, never from the clock, so the same listing renders the same bytes.
+category, score, matched keywords, the escaped abstract, and its links: PDF, code and project
+pages found in the abstract, DOI (Atom ``content``). The license is ``dc:rights`` (RSS) or
+``rights`` (Atom); announce type, DOI and journal reference are arXiv's own elements
+(``app.render.arxiv_ext``); Atom entries also link the DOI and code as ``rel="related"``. The
+channel's ``<link>`` is the site and it skips Saturday and Sunday, as arXiv's feeds do. Dates
+come from the listing, never from the clock, so the same listing renders the same bytes.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from app.arxiv import taxonomy
+from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
 from app.render.html import markdown_to_html
 
@@ -60,28 +66,49 @@ def item_html(item: ScoredPaper) -> str:
     if p.journal_ref:
         parts.append(f"<p><strong>Journal ref:</strong> {escape(p.journal_ref)}</p>")
     if p.doi:
-        parts.append(f"<p><strong>DOI:</strong> {escape(p.doi)}</p>")
-    parts.append(
-        f'<p><a href="{escape(p.link)}">Abstract</a> · '
-        f'<a href="https://arxiv.org/pdf/{escape(p.versioned_id)}">PDF</a></p>'
-    )
+        parts.append(
+            f'<p><strong>DOI:</strong> <a href="{escape(doi_url(p.doi))}">{escape(p.doi)}</a></p>'
+        )
+    links = [
+        f'<a href="{escape(p.link)}">Abstract</a>',
+        f'<a href="https://arxiv.org/pdf/{escape(p.versioned_id)}">PDF</a>',
+    ]
+    for link in code_links(p.abstract):
+        links.append(f'<a href="{escape(link.url)}">{escape(link.name)}</a>')
+    parts.append(f"<p>{' · '.join(links)}</p>")
+    if p.license:
+        parts.append(f"<p><small>License: {_license_html(p.license)}</small></p>")
     if item.summary is not None:
         parts.append(f"<hr/><p><strong>AI summary ({escape(item.summary.model)}):</strong></p>")
         parts.append(markdown_to_html(item.summary.markdown))
     return "\n".join(parts)
 
 
+def doi_url(doi: str) -> str:
+    """The DOI's resolver link."""
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+
+
+def _license_html(license_: str) -> str:
+    if license_.startswith(("http://", "https://")):
+        return f'<a href="{escape(license_)}">{escape(license_)}</a>'
+    return escape(license_)
+
+
 def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
     from feedgen.feed import FeedGenerator  # lazy: keeps start-up fast
 
+    from app.render.arxiv_ext import ArxivEntryExtension, ArxivFeedExtension
+
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)  # Atom has <author> for each author
+    fg.register_extension("arxiv", ArxivFeedExtension, ArxivEntryExtension)
     cats = ", ".join(feed.query.categories)
     fg.id(meta.self_url)
     fg.title(feed_title(feed, meta.title))
     fg.subtitle(f"arXiv papers in {cats}, filtered by keywords and ranked by score")
-    fg.link(href=meta.site_url, rel="alternate")
     fg.link(href=meta.self_url, rel="self")
+    fg.link(href=meta.site_url, rel="alternate")  # feedgen's RSS <link> is the last one added
     fg.language("en")
     fg.generator(meta.generator)
     updated = feed.updated()
@@ -100,6 +127,16 @@ def _add_entry(fg: Any, item: ScoredPaper, atom: bool) -> None:
     fe.guid(p.guid, permalink=True)
     fe.title(p.title)
     fe.link(href=p.link)
+    related = [(doi_url(p.doi), f"DOI {p.doi}")] if p.doi else []
+    related += [(link.url, link.name) for link in code_links(p.abstract)]
+    fe.arxiv.set(
+        announce_type=p.announce_type.value, doi=p.doi, journal_ref=p.journal_ref, related=related
+    )
+    if p.license:
+        if atom:
+            fe.rights(p.license)
+        else:
+            fe.dc.dc_rights(p.license)
     body = item_html(item)
     if atom:
         fe.content(body, type="html")

@@ -4,7 +4,8 @@ https://jsonfeed.org/version/1.1: ``version``, ``title``, ``home_page_url``, ``f
 items, each with ``id`` (the same version-specific GUID as RSS and Atom), ``url``, ``title``,
 ``content_html`` (the same HTML as the RSS description), ``summary`` (the abstract),
 ``date_published`` (RFC 3339), ``authors``, ``tags`` (categories) and an ``_arxiv`` extension
-object with the score, the matched keywords and the announce type. The models below are both the
+object with the score, the matched keywords, the announce type, license, DOI, journal reference
+and code links. The models below are both the
 document and its OpenAPI schema. Like RSS and Atom, the same feed renders the same bytes.
 """
 
@@ -15,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.arxiv.links import CodeLink, code_links
 from app.models import AnnounceType, RankedFeed, ScoredPaper
 from app.render.feeds import FeedMeta, feed_title, item_html
 
@@ -37,6 +39,10 @@ class ArxivExtension(BaseModel):
     score: float = Field(description="Keyword score + relevance weight x LLM rating")
     matched: list[str] = Field(description="Keywords found in title or abstract")
     announce_type: AnnounceType
+    license: str | None = Field(description="The license URL arXiv gives")
+    doi: str | None
+    journal_ref: str | None
+    code_links: list[CodeLink] = Field(description="Code and project pages in the abstract")
 
 
 class JSONFeedItem(BaseModel):
@@ -102,6 +108,10 @@ def _item(item: ScoredPaper, about: str) -> JSONFeedItem:
             score=item.score,
             matched=list(item.matched),
             announce_type=p.announce_type,
+            license=p.license,
+            doi=p.doi,
+            journal_ref=p.journal_ref,
+            code_links=code_links(p.abstract),
         ),
     )
 

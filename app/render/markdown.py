@@ -3,10 +3,11 @@
 The layout is a ``string.Template``: ``DEFAULT_TEMPLATE``, or the text of the file named by the
 ``digest_template`` setting, filled with the values listed in ``PLACEHOLDERS`` (unknown ``$names``
 are left as they are; ``$$`` is a literal ``$``). Each paper is a ``### N. [Title](link)`` block
-with the ``**Authors**`` ... ``**ArXiv ID**`` lines, the abstract cut at 300 characters, and the
-LLM summary in a ``<details>`` block. Text from arXiv is escaped so it cannot break a link or add
-HTML; an LLM summary keeps its Markdown but loses its raw HTML (``<br>`` excepted) and any
-unclosed code fence is closed, so it cannot leave its ``<details>`` block.
+with the ``**Authors**`` ... ``**ArXiv ID**`` lines (then journal ref, DOI and code links), the
+abstract cut at 300 characters, and the LLM summary in a ``<details>`` block. Text from arXiv is
+escaped so it cannot break a link or add HTML; an LLM summary keeps its Markdown but loses its raw
+HTML (``<br>`` excepted) and any unclosed code fence is closed, so it cannot leave its
+``<details>`` block.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from html import escape as escape_html
 from string import Template
 from typing import TYPE_CHECKING
 
+from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
+from app.render.feeds import doi_url
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -147,6 +150,15 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     lines += [
         f"**Type**: {p.announce_type.value}  ",
         f"**ArXiv ID**: {p.versioned_id}  ",
+    ]
+    if p.journal_ref:
+        lines.append(f"**Journal ref**: {escape_inline(p.journal_ref)}  ")
+    if p.doi:
+        lines.append(f"**DOI**: [{escape_inline(p.doi)}](<{doi_url(p.doi)}>)  ")
+    links = code_links(p.abstract)
+    if links:
+        lines.append("**Code**: " + " · ".join(f"[{c.name}](<{c.url}>)" for c in links) + "  ")
+    lines += [
         "",
         "#### Abstract",
         _guard_start(_escape_tags(cut_abstract(p.abstract), keep_br=False)),

@@ -16,7 +16,6 @@ from xml.etree import ElementTree as ET
 
 from app.arxiv import taxonomy
 
-OPML_DOCS = "https://opml.org/spec2.opml"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -64,7 +63,6 @@ def render_opml(title: str, outlines: Sequence[Outline]) -> bytes:
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = _xml(title)
-    ET.SubElement(head, "docs").text = OPML_DOCS
     body = ET.SubElement(root, "body")
     for outline in outlines:
         attrs = {

@@ -1,0 +1,111 @@
+"""What a delivered digest says about each paper, as plain text (pure).
+
+E-mail and every webhook kind show the same facts: rank and title, the abstract page, authors,
+category, score and announce type, why the paper is there (matched keywords, the LLM's
+relevance reason), code links, DOI and journal reference, the LLM summary (its Markdown) or
+else the abstract. Each channel lays them out in its own format and cuts them to its limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.arxiv.links import code_links
+from app.models import RankedFeed, ScoredPaper
+
+
+@dataclass(frozen=True, slots=True)
+class DigestInfo:
+    """The digest as a whole: whose, which day, where its page is."""
+
+    title: str
+    feed_name: str
+    day: date
+    page_url: str | None
+    total: int
+
+
+def digest_info(feed: RankedFeed, title: str, feed_name: str, page_url: str | None) -> DigestInfo:
+    """The header facts of ``feed``'s digest (its day must be known)."""
+    assert feed.listing_day is not None
+    return DigestInfo(title, feed_name, feed.listing_day, page_url, len(feed.items))
+
+
+def subject(info: DigestInfo) -> str:
+    """``arXiv papers: 12 papers for 2026-01-06``."""
+    noun = "paper" if info.total == 1 else "papers"
+    return f"{info.title}: {info.total} {noun} for {info.day.isoformat()}"
+
+
+def cut(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` within ``limit`` characters, cut at a word boundary when one is near."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - len(ellipsis))
+    head = text[:room]
+    space = head.rfind(" ")
+    if space > room * 0.8:
+        head = head[:space]
+    return head.rstrip() + ellipsis
+
+
+def pdf_link(item: ScoredPaper) -> str:
+    """The PDF of the announced version."""
+    return f"https://arxiv.org/pdf/{item.paper.versioned_id}"
+
+
+def facts_line(item: ScoredPaper) -> str:
+    """``cs.LG · score 3.5 · new · 2601.01209v1``."""
+    p = item.paper
+    kind = p.announce_type.value
+    return f"{p.primary_category} · score {item.score:.1f} · {kind} · {p.versioned_id}"
+
+
+def why_line(item: ScoredPaper) -> str:
+    """Why the paper is in the digest: its keywords and the LLM's reason."""
+    parts = []
+    if item.matched:
+        parts.append("matched " + ", ".join(item.matched))
+    if item.relevance is not None:
+        parts.append(f"relevance {item.relevance.score:g}/10: {item.relevance.reason}")
+    return "; ".join(parts) or "all papers are kept (no keywords)"
+
+
+def extra_links(item: ScoredPaper) -> list[tuple[str, str]]:
+    """(name, URL) of code links and the DOI."""
+    links = [(link.name, link.url) for link in code_links(item.paper.abstract)]
+    if item.paper.doi:
+        links.append((f"DOI {item.paper.doi}", f"https://doi.org/{item.paper.doi}"))
+    return links
+
+
+def body_text(item: ScoredPaper) -> str:
+    """The LLM summary's Markdown when there is one, else the abstract."""
+    if item.summary is not None and item.summary.markdown.strip():
+        return item.summary.markdown.strip()
+    return item.paper.abstract.strip()
+
+
+def paper_text(n: int, item: ScoredPaper) -> str:
+    """One paper as a plain-text block (e-mail's text part, dry-run output)."""
+    p = item.paper
+    lines = [
+        f"{n}. {p.title}",
+        f"   {p.link}",
+        f"   Authors: {', '.join(p.authors)}",
+        f"   {facts_line(item)}",
+        f"   Why: {why_line(item)}",
+    ]
+    if p.journal_ref:
+        lines.append(f"   Journal ref: {p.journal_ref}")
+    lines += [f"   {name}: {url}" for name, url in extra_links(item)]
+    lines.append(f"   PDF: {pdf_link(item)}")
+    lines.append("")
+    lines.append(f"   Abstract: {p.abstract.strip()}")
+    if item.summary is not None and item.summary.markdown.strip():
+        lines.append("")
+        lines.append(f"   Summary ({item.summary.model}):")
+        lines += [f"   {line}".rstrip() for line in item.summary.markdown.strip().splitlines()]
+    return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""``deliver``: one feed's daily digest to every channel its ``delivery`` setting names.
+
+Each channel (the e-mail, each webhook) goes its own way: one failing does not stop the others,
+and each is recorded in the ledger (``app.delivery.ledger``) so it gets the digest at most once
+per feed and announcement day, whatever retries, restarts or other instances do. A day without
+papers, a listing without an announcement day and the bundled sample data send nothing (a dry
+run still shows the sample's messages). The
+clients (store, HTTP, SMTP) are arguments; ``dry_run`` builds every message, sends none and
+records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from email.message import EmailMessage
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, Field
+
+from app.delivery import email, webhooks
+from app.delivery.content import DigestInfo, digest_info
+from app.delivery.ledger import Ledger
+from app.delivery.settings import Delivery, EmailDelivery, Webhook
+from app.errors import DeliveryError
+from app.models import RankedFeed
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+Status = Literal["sent", "already_sent", "in_progress", "failed", "dry_run", "skipped"]
+
+
+class ChannelReport(BaseModel):
+    """What happened on one channel."""
+
+    channel: str = Field(description="Kind and host, e.g. slack:hooks.slack.com (no secrets)")
+    status: Status
+    messages: int = Field(default=0, description="Messages sent this run (or, dry run, built)")
+    error: str | None = None
+    preview: list[str] = Field(default_factory=list, description="Dry run: what would be sent")
+
+
+class DeliveryReport(BaseModel):
+    """What one feed's delivery did."""
+
+    feed: str
+    day: date | None
+    papers: int
+    note: str | None = Field(default=None, description="Why nothing was sent, when so")
+    channels: list[ChannelReport] = Field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether a channel failed (it is retried on the next run)."""
+        return any(c.status == "failed" for c in self.channels)
+
+
+async def deliver(
+    feed: RankedFeed,
+    delivery: Delivery,
+    *,
+    feed_name: str,
+    title: str,
+    page_url: str | None,
+    store: Store,
+    http: httpx.AsyncClient,
+    smtp: email.SMTPConnect | None = None,
+    dry_run: bool = False,
+) -> DeliveryReport:
+    """Send ``feed``'s digest to each channel of ``delivery`` that has not had it today."""
+    report = DeliveryReport(feed=feed_name, day=feed.listing_day, papers=len(feed.items))
+    if feed.listing_day is None:
+        report.note = "the listing has no announcement day: nothing sent"
+    elif not feed.items:
+        report.note = "no paper in the digest today: nothing sent"
+    elif feed.sample:
+        report.note = "bundled sample data, not today's listing: nothing sent"
+        if dry_run:  # still show what the messages look like
+            report.note = "bundled sample data: shown, but a real run sends nothing"
+    if report.note is not None and not (dry_run and feed.sample and feed.items):
+        return report
+    info = digest_info(feed, title, feed_name, page_url)
+    ledger = Ledger(store)
+    if delivery.email is not None:
+        msg = email.build_message(feed, info, delivery.email)
+        connect = smtp or email.smtp_connector()
+        report.channels.append(
+            await _email(msg, delivery.email, connect, info, ledger, dry_run=dry_run)
+        )
+    for hook in delivery.webhooks:
+        bodies = webhooks.messages(feed, info, hook)
+        report.channels.append(await _webhook(bodies, hook, http, info, ledger, dry_run=dry_run))
+    return report
+
+
+async def _email(
+    msg: EmailMessage,
+    cfg: EmailDelivery,
+    connect: email.SMTPConnect,
+    info: DigestInfo,
+    ledger: Ledger,
+    *,
+    dry_run: bool,
+) -> ChannelReport:
+    if dry_run:
+        return ChannelReport(
+            channel=cfg.label, status="dry_run", messages=1, preview=[email.preview(msg)]
+        )
+
+    async def send(_: int) -> None:
+        await email.send(msg, cfg, connect)
+
+    return await _once(cfg.label, cfg.channel_id, 1, send, info, ledger)
+
+
+async def _webhook(
+    bodies: list[webhooks.Message],
+    hook: Webhook,
+    http: httpx.AsyncClient,
+    info: DigestInfo,
+    ledger: Ledger,
+    *,
+    dry_run: bool,
+) -> ChannelReport:
+    if dry_run:
+        unsigned = hook.model_copy(update={"secret_env": None})
+        previews = [webhooks.encode(unsigned, body)[0].decode() for body in bodies]
+        return ChannelReport(
+            channel=hook.label, status="dry_run", messages=len(bodies), preview=previews
+        )
+
+    async def send(i: int) -> None:
+        await webhooks.post(http, hook, bodies[i])
+
+    return await _once(hook.label, hook.channel_id, len(bodies), send, info, ledger)
+
+
+async def _once(
+    label: str,
+    channel_id: str,
+    count: int,
+    send: Callable[[int], Awaitable[None]],
+    info: DigestInfo,
+    ledger: Ledger,
+) -> ChannelReport:
+    """Send messages ``0..count-1`` through ``send`` unless the ledger says otherwise."""
+    key = Ledger.key(info.feed_name, channel_id, info.day)
+    if await ledger.sent(key):
+        return ChannelReport(channel=label, status="already_sent")
+    if not await ledger.claim(key):
+        return ChannelReport(channel=label, status="in_progress")
+    sent = 0
+    try:
+        if await ledger.sent(key):  # finished elsewhere between the check and the claim
+            await ledger.release(key)
+            return ChannelReport(channel=label, status="already_sent")
+        start = min(await ledger.parts_done(key), count)
+        for i in range(start, count):
+            await send(i)
+            sent += 1
+            await ledger.part_sent(key, i + 1)
+    except DeliveryError as exc:
+        await ledger.release(key)
+        log.warning("delivery of %s for %s failed: %s", info.feed_name, info.day, exc.message)
+        return ChannelReport(channel=label, status="failed", messages=sent, error=exc.message)
+    except BaseException:
+        await ledger.release(key)
+        raise
+    await ledger.finish(key, count)
+    log.info("delivered %s for %s to %s (%d messages)", info.feed_name, info.day, label, sent)
+    return ChannelReport(channel=label, status="sent", messages=sent)
