@@ -6,7 +6,8 @@ a daemon thread, so concurrent requests are answered concurrently. It speaks:
 * ``POST /v1/chat/completions``: a valid ``chat.completion`` whose message content is
   ``responder(body)`` (``default_responder`` unless another is given), after ``latency`` seconds;
 * ``POST /v1/embeddings``: one vector per input, ``stub_vector(text, dimensions)``: a hashed
-  bag of words, so texts sharing words get close vectors (``float`` or ``base64`` encoding);
+  bag of words, so texts sharing words get close vectors (``float`` or ``base64`` encoding;
+  with ``refuse_base64``, base64 is refused with a 400 as by providers that lack it);
 * ``GET /v1/models``: one model, ``stub-model``;
 * ``POST /v1/files`` (multipart, fields ``file`` and ``purpose``): DashScope's ``file-extract``
   upload, answered with an id ``file-fe-<n>`` and recorded in ``uploads``;
@@ -389,6 +390,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(call, HTTPStatus.BAD_REQUEST, _error(message, "invalid_request_error"))
             return
         call = self._record("POST", body)
+        if owner.refuse_base64 and body.get("encoding_format") == "base64":
+            message = "encoding_format must be 'float'"
+            self._json(call, HTTPStatus.BAD_REQUEST, _error(message, "invalid_request_error"))
+            return
         call.mode = owner._next_failure()
         owner._enter()
         self._counted = True
@@ -579,6 +584,7 @@ class OpenAIStub:
         self.latency = latency
         self.hang: float = 30.0
         self.embedding_dim = EMBEDDING_DIM
+        self.refuse_base64 = False  # answer 400 to base64 embeddings, as some providers do
         self.failures: list[str] = []
         self.always_fail: str | None = None
         self.calls: list[Call] = []

@@ -110,12 +110,32 @@ async def test_a_request_carries_model_dimensions_and_title_with_abstract(
     (call,) = stub.embedding_calls()
     assert call.body["model"] == "stub-embed"
     assert call.body["dimensions"] == 16
-    assert call.body["encoding_format"] == "float"
+    assert call.body["encoding_format"] == "base64"
     assert call.body["input"][0] == f"{PAPERS[0].title}\n\n{PAPERS[0].abstract}"
     assert {len(v) for v in vectors.values()} == {16}
     other = embedder(stub, e.store)  # other dimensions: another vector space, another request
     assert {len(v) for v in (await other.embed_papers(PAPERS[:2])).values()} == {EMBEDDING_DIM}
     assert len(stub.embedding_calls()) == 2
+
+
+async def test_a_provider_without_base64_gets_floats(stub: OpenAIStub) -> None:
+    stub.refuse_base64 = True
+    e = embedder(stub, MemoryStore())
+    first = await e.embed_texts(["first text"])
+    second = await e.embed_texts(["second text"])
+    formats = [c.body["encoding_format"] for c in stub.embedding_calls()]
+    assert formats == ["base64", "float", "float"]  # refused once, then floats for good
+    assert [c.status for c in stub.embedding_calls()] == [400, 200, 200]
+    assert close_to(first[0], stub_vector("first text"))
+    assert close_to(second[0], stub_vector("second text"))
+    assert e.calls == 2  # the refused request and its retry count as one call
+
+
+async def test_floats_when_configured(stub: OpenAIStub) -> None:
+    e = embedder(stub, MemoryStore(), encoding_format="float")
+    (vector,) = await e.embed_texts(["some words"])
+    assert [c.body["encoding_format"] for c in stub.embedding_calls()] == ["float"]
+    assert close_to(vector, stub_vector("some words"))
 
 
 async def test_texts_are_cached_by_text_and_model(stub: OpenAIStub) -> None:

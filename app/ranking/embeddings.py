@@ -26,6 +26,7 @@ import os
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -62,6 +63,9 @@ class EmbeddingsSettings(BaseModel):
     max_chars: int = Field(default=8000, ge=100, le=200_000, description="Text cut to this")
     retry_after: float = Field(
         default=300.0, ge=0, description="Wait after a failure (s, doubling with each)"
+    )
+    encoding_format: Literal["base64", "float"] = Field(
+        default="base64", description="base64 is quicker; float is used when it is refused"
     )
 
     @field_validator("base_url")
@@ -102,8 +106,9 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 def encode_vector(values: Sequence[float]) -> bytes:
     """Little-endian float32 bytes."""
-    vec = array("f", values)
+    vec = values if isinstance(values, array) and values.typecode == "f" else array("f", values)
     if sys.byteorder == "big":  # pragma: no cover - every platform we deploy on is little-endian
+        vec = array("f", vec)
         vec.byteswap()
     return vec.tobytes()
 
@@ -116,7 +121,7 @@ def decode_vector(raw: bytes) -> Vector | None:
     vec.frombytes(raw)
     if sys.byteorder == "big":  # pragma: no cover
         vec.byteswap()
-    return vec if all(math.isfinite(x) for x in vec) else None
+    return vec if math.isfinite(sum(vec)) else None  # NaN and inf survive a sum
 
 
 class Embedder:
@@ -218,13 +223,12 @@ class Embedder:
     async def _request(self, keys: list[str], texts: list[str]) -> dict[str, Vector]:
         await self.budget.take()
         self.calls += 1
-        rows = await self.client.embed(texts, dimensions=self.cfg.dimensions)
-        found: dict[str, Vector] = {}
+        rows = await self.client.embed(
+            texts, dimensions=self.cfg.dimensions, encoding=self.cfg.encoding_format
+        )
         for key, row in zip(keys, rows, strict=True):
-            raw = encode_vector(row)
-            await self.store.set(key, raw)
-            found[key] = decode_vector(raw) or array("f", row)
-        return found
+            await self.store.set(key, encode_vector(row))
+        return dict(zip(keys, rows, strict=True))
 
     async def _record_failure(self, exc: LLMError) -> None:
         failures = await self.store.incr(self._failures_key, 1, ttl=FAILURES_TTL)
