@@ -5,14 +5,18 @@ a daemon thread, so concurrent requests are answered concurrently. It speaks:
 
 * ``POST /v1/chat/completions``: a valid ``chat.completion`` whose message content is
   ``responder(body)`` (``default_responder`` unless another is given), after ``latency`` seconds;
+* ``POST /v1/embeddings``: one vector per input, ``stub_vector(text, dimensions)``: a hashed
+  bag of words, so texts sharing words get close vectors (``float`` or ``base64`` encoding;
+  with ``refuse_base64``, base64 is refused with a 400 as by providers that lack it);
 * ``GET /v1/models``: one model, ``stub-model``;
 * ``POST /v1/files`` (multipart, fields ``file`` and ``purpose``): DashScope's ``file-extract``
   upload, answered with an id ``file-fe-<n>`` and recorded in ``uploads``;
 * anything else: a 404 with an OpenAI-style JSON error.
 
 Every request is recorded in ``calls`` (as soon as it arrives; ``finished`` is NaN until it is
-answered). ``failures`` is a FIFO of failure modes, one consumed per chat request; ``always_fail``
-makes every chat request fail. The modes (see ``FAILURE_MODES``) and what ``openai`` 1.x raises:
+answered). ``failures`` is a FIFO of failure modes, one consumed per chat or embeddings request;
+``always_fail`` makes every such request fail. The modes (see ``FAILURE_MODES``) and what
+``openai`` 1.x raises:
 
 ``"429"``      429 + ``Retry-After: 1``             -> ``openai.RateLimitError``
 ``"500"``      500 with a JSON error body            -> ``openai.InternalServerError``
@@ -20,6 +24,12 @@ makes every chat request fail. The modes (see ``FAILURE_MODES``) and what ``open
 ``"garbage"``  200, ``this is not json``             -> ``json.JSONDecodeError`` (not an APIError)
 ``"empty"``    200, message content ``""``           -> no exception
 ``"html"``     200, content ``HTML_CONTENT``         -> no exception
+
+and, for embeddings only (``EMBEDDING_FAILURE_MODES``; "empty" answers no vectors there):
+
+``"short"``    200, one vector fewer than inputs      -> no exception
+``"ragged"``   200, vectors of different lengths       -> no exception
+``"nan"``      200, a vector holding NaN               -> no exception
 
 Usage::
 
@@ -35,6 +45,7 @@ the ``with`` block is quick even when a client is still open. Only ``127.0.0.1``
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import itertools
@@ -42,6 +53,7 @@ import json
 import math
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -58,7 +70,9 @@ LOOPBACK = "127.0.0.1"
 STUB_MODEL = "stub-model"
 FAILURE_MODES = frozenset({"429", "500", "timeout", "garbage", "empty", "html"})
 HTML_CONTENT = "<script>alert('x')</script><img src=x onerror=alert(1)> **bold**"
+EMBEDDING_FAILURE_MODES = FAILURE_MODES | {"short", "ragged", "nan"}
 GARBAGE_BODY = b"this is not json"
+EMBEDDING_DIM = 64
 SUMMARY_HEADINGS = (
     "## 1. Main contributions and innovations",
     "## 2. Methods and experimental setup",
@@ -199,6 +213,24 @@ def default_responder(body: dict[str, Any]) -> str:
     return ratings_responder(body) if wants_json(body) else summary_responder(body)
 
 
+_WORD = re.compile(r"[^\W_]{2,}")
+
+
+def stub_vector(text: str, dimensions: int = EMBEDDING_DIM) -> list[float]:
+    """A deterministic unit vector for ``text``: each lower-cased word of two or more letters
+    adds +1 or -1 (both from a hash of the word) at one coordinate. Texts sharing many words
+    get a high cosine; a text without words gets a fixed vector.
+    """
+    vector = [0.0] * dimensions
+    words = _WORD.findall(text.lower()) or [""]
+    for word in words:
+        digest = hashlib.sha256(word.encode()).digest()
+        index = int.from_bytes(digest[:4], "big") % dimensions
+        vector[index] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]
+
+
 def rough_tokens(text: str) -> int:
     """A rough token count (about four characters a token)."""
     return max(1, (len(text) + 3) // 4) if text else 0
@@ -261,6 +293,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/v1/chat/completions":
             self._chat(data)
+        elif path == "/v1/embeddings":
+            self._embeddings(data)
         elif path == "/v1/files":
             self._upload(data)
         else:
@@ -340,6 +374,87 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, _error(message, "server_error"))
                 return
         self._json(call, HTTPStatus.OK, owner._completion(body, content))
+
+    def _embeddings(self, data: bytes) -> None:
+        owner = self.server.owner
+        try:
+            body = json.loads(data or b"{}")
+        except ValueError:
+            body = None
+        texts = body.get("input") if isinstance(body, dict) else None
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            call = self._record("POST", body if isinstance(body, dict) else {})
+            message = "'input' must be a string or a non-empty list of strings"
+            self._json(call, HTTPStatus.BAD_REQUEST, _error(message, "invalid_request_error"))
+            return
+        call = self._record("POST", body)
+        if owner.refuse_base64 and body.get("encoding_format") == "base64":
+            message = "encoding_format must be 'float'"
+            self._json(call, HTTPStatus.BAD_REQUEST, _error(message, "invalid_request_error"))
+            return
+        call.mode = owner._next_failure()
+        owner._enter()
+        self._counted = True
+        try:
+            self._answer_embeddings(call, body, texts)
+        finally:
+            self._done()
+
+    def _answer_embeddings(self, call: Call, body: dict[str, Any], texts: list[str]) -> None:
+        owner = self.server.owner
+        mode = call.mode
+        if mode is not None and mode not in EMBEDDING_FAILURE_MODES - {"html"}:
+            message = f"stub failure mode {mode!r} does not apply to embeddings"
+            self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, _error(message, "server_error"))
+            return
+        if owner.latency > 0 and owner._stopping.wait(owner.latency):
+            self._abandon(call)
+            return
+        if mode == "timeout" and owner._stopping.wait(owner.hang):
+            self._abandon(call)
+            return
+        if mode == "429":
+            error = _error("rate limited", "rate_limit_error", "rate_limit_exceeded")
+            self._json(call, HTTPStatus.TOO_MANY_REQUESTS, error, {"Retry-After": "1"})
+            return
+        if mode == "500":
+            error = _error("the stub failed on purpose", "server_error", "internal_error")
+            self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, error)
+            return
+        if mode == "garbage":
+            self._send(call, HTTPStatus.OK, GARBAGE_BODY, "application/json")
+            return
+        dims = body.get("dimensions")
+        size = dims if isinstance(dims, int) and dims > 0 else owner.embedding_dim
+        vectors = [stub_vector(t, size) for t in texts]
+        if mode == "empty":
+            vectors = []
+        elif mode == "short":
+            vectors = vectors[:-1]
+        elif mode == "ragged":
+            vectors[-1] = vectors[-1][:-1]
+        elif mode == "nan":
+            vectors[0][0] = math.nan
+        base64_wanted = body.get("encoding_format") == "base64"
+        data = [
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": _b64(v) if base64_wanted else v,
+            }
+            for i, v in enumerate(vectors)
+        ]
+        tokens = sum(rough_tokens(t) for t in texts)
+        answer = {
+            "object": "list",
+            "data": data,
+            "model": str(body.get("model") or STUB_MODEL),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        # json.dumps writes NaN for the "nan" mode, as a broken server might
+        self._json(call, HTTPStatus.OK, answer)
 
     def _upload(self, data: bytes) -> None:
         owner = self.server.owner
@@ -444,6 +559,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _b64(vector: list[float]) -> str:
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # OpenAIStub.stop() joins the handler threads itself, with a deadline
@@ -464,6 +583,8 @@ class OpenAIStub:
         self.responder: Responder = responder or default_responder
         self.latency = latency
         self.hang: float = 30.0
+        self.embedding_dim = EMBEDDING_DIM
+        self.refuse_base64 = False  # answer 400 to base64 embeddings, as some providers do
         self.failures: list[str] = []
         self.always_fail: str | None = None
         self.calls: list[Call] = []
@@ -543,6 +664,15 @@ class OpenAIStub:
                 c
                 for c in self.calls
                 if c.method == "POST" and c.path.split("?", 1)[0].endswith("/chat/completions")
+            ]
+
+    def embedding_calls(self) -> list[Call]:
+        """The ``POST .../embeddings`` calls, in order (``body["input"]`` holds the texts)."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == "POST" and c.path.split("?", 1)[0].endswith("/embeddings")
             ]
 
     def reset(self) -> None:
@@ -627,6 +757,8 @@ class OpenAIStub:
 
 
 __all__ = [
+    "EMBEDDING_DIM",
+    "EMBEDDING_FAILURE_MODES",
     "FAILURE_MODES",
     "HTML_CONTENT",
     "STUB_MODEL",
@@ -640,6 +772,7 @@ __all__ = [
     "message_text",
     "ratings_responder",
     "stub_score",
+    "stub_vector",
     "summary_responder",
     "wants_json",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
 from tests.openai_stub import (
+    EMBEDDING_DIM,
     HTML_CONTENT,
     STUB_MODEL,
     SUMMARY_HEADINGS,
@@ -20,6 +22,7 @@ from tests.openai_stub import (
     ids_in,
     ratings_responder,
     stub_score,
+    stub_vector,
     summary_responder,
     wants_json,
 )
@@ -278,9 +281,38 @@ async def test_models_and_unknown_paths() -> None:
         async with client_for(stub) as client:
             models = await client.models.list()
             with pytest.raises(openai.NotFoundError):
-                await client.embeddings.create(model="x", input="a")
+                await client.moderations.create(input="a")
     assert [m.id for m in models.data] == [STUB_MODEL]
     assert [c.status for c in stub.calls] == [200, 404]
+
+
+async def test_embeddings_are_hashed_bags_of_words_in_both_encodings() -> None:
+    with OpenAIStub() as stub:
+        async with client_for(stub) as client:
+            floats = await client.embeddings.create(
+                model="m", input=["sparse attention", "attention sparse!"], encoding_format="float"
+            )
+            packed = await client.embeddings.create(model="m", input="sparse attention")
+            short = await client.embeddings.create(
+                model="m", input="sparse attention", dimensions=8, encoding_format="float"
+            )
+            with pytest.raises(openai.BadRequestError):
+                await client.embeddings.create(model="m", input=[], encoding_format="float")
+    first, second = (d.embedding for d in floats.data)
+    assert first == second == stub_vector("sparse attention")  # word order does not matter
+    assert len(first) == EMBEDDING_DIM
+    assert math.isclose(sum(x * x for x in first), 1.0)
+    assert [d.index for d in floats.data] == [0, 1]
+    assert packed.data[0].embedding == pytest.approx(first, abs=1e-6)  # base64 float32
+    assert len(short.data[0].embedding) == 8
+    assert stub_vector("sparse attention") != stub_vector("dense attention")
+    assert [c.body["input"] for c in stub.embedding_calls()] == [
+        ["sparse attention", "attention sparse!"],
+        "sparse attention",
+        "sparse attention",
+        [],
+    ]
+    assert [c.status for c in stub.embedding_calls()] == [200, 200, 200, 400]
 
 
 async def test_ratings_for_the_ids_in_the_prompt() -> None:

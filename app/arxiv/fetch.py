@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -151,6 +151,19 @@ class ArxivFetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        return _result(await self.get(url, headers))
+
+    async def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        ok: Collection[int] = (200, 304),
+    ) -> httpx.Response:
+        """GET ``url`` through the rate limiter, retrying as the module docstring says.
+
+        A status in ``ok`` is returned; any other 4xx raises ``UpstreamError``.
+        """
         problem = "no attempt made"
         retry_after: float | None = None
         for attempt in range(self.retries + 1):
@@ -161,8 +174,8 @@ class ArxivFetcher:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.backoff * 2**attempt
             else:
-                if response.status_code in (200, 304):
-                    return _result(response)
+                if response.status_code in ok:
+                    return response
                 if response.status_code != 429 and response.status_code < 500:
                     raise UpstreamError(f"arXiv answered {response.status_code} for {url}")
                 problem = f"HTTP {response.status_code}"

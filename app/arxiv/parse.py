@@ -23,7 +23,7 @@ from app.arxiv.schedule import NEW_YORK, announcement_day
 from app.errors import UpstreamParseError
 from app.models import AnnounceType, Listing, Paper
 
-__all__ = ["NEW_YORK", "parse_listing", "split_authors"]
+__all__ = ["NEW_YORK", "parse_listing", "parse_xml", "split_authors"]
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _PREFIX = re.compile(
@@ -40,7 +40,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_commen
 
 def parse_listing(data: bytes, categories: Sequence[str], fetched_at: datetime) -> Listing:
     """Parse one listing as served by ``rss.arxiv.org`` (or any RSS/Atom feed of papers)."""
-    root = _parse_xml(data)
+    root = parse_xml(data)
     if root.tag == "rss" and (channel := root.find("channel")) is not None:
         day, papers = _parse_channel(channel)
     else:
@@ -48,19 +48,22 @@ def parse_listing(data: bytes, categories: Sequence[str], fetched_at: datetime) 
     return Listing(categories=list(categories), day=day, papers=papers, fetched_at=fetched_at)
 
 
-def _parse_xml(data: bytes) -> etree._Element:
+def parse_xml(data: bytes, what: str = "an RSS listing") -> etree._Element:
+    """The root element of an answer from arXiv that should be ``what``; an HTML page, an
+    empty body or broken XML raises ``UpstreamParseError``. Entities and network access are off.
+    """
     head = data[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
         raise UpstreamParseError(
-            "arXiv answered with an HTML page instead of an RSS listing",
+            f"arXiv answered with an HTML page instead of {what}",
             hint="arXiv may be down for maintenance; the feed is served from what is stored",
         )
     if not data.strip():
-        raise UpstreamParseError("arXiv answered with an empty body instead of an RSS listing")
+        raise UpstreamParseError(f"arXiv answered with an empty body instead of {what}")
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise UpstreamParseError(f"arXiv's listing is not well-formed XML: {exc}") from exc
+        raise UpstreamParseError(f"arXiv's answer ({what}) is not well-formed XML: {exc}") from exc
 
 
 def _parse_channel(channel: etree._Element) -> tuple[date | None, list[Paper]]:
