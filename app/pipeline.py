@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from app.catalog.history import merge_papers
 from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
-from app.ranking.rank import rank
+from app.ranking.rank import rank, rank_days
 
 if TYPE_CHECKING:
     from app.summaries.ai import AIServices
@@ -65,7 +65,9 @@ async def build_feed(
             ai.rater.rate(papers, _left(deadline)) if configured else ai.rater.existing(papers)
         )
     weight = ai.relevance_weight if ai else 0.0
-    items = rank(all_papers, query, dedupe=dedupe, relevance=relevance, relevance_weight=weight)
+    items = rank_days(
+        [d.papers for d in days], query, dedupe=dedupe, relevance=relevance, relevance_weight=weight
+    )
     if ai is not None and ai.summarizer is not None and items:
         items = await _with_summaries(ai, ai.summarizer, items, configured, deadline, progress)
     return RankedFeed(

@@ -99,3 +99,25 @@ async def test_feed_keeps_last_days_over_a_weekend(tmp_path: Path) -> None:
     assert friday.status_code == saturday.status_code == 200
     guids = lambda body: [line for line in body.split(b"<guid") if b"arxiv.org/abs" in line]  # noqa: E731
     assert len(guids(saturday.content)) == len(guids(friday.content)) > 20
+
+
+async def test_each_kept_day_contributes_its_own_top_papers(tmp_path: Path) -> None:
+    """A strong day never pushes a weak one out: each day brings its own max_papers."""
+    store = MemoryStore()
+    weak = day_listing(DAYS[1])
+    await History(store).keep(weak)
+    # the older day matches one keyword once; today matches it often
+    settings = make_settings(
+        tmp_path, {"days_back": 2, "max_papers": 4, "keywords": ["LLM", "Reasoning"]}
+    )
+    app = create_app(settings, transport=httpx.MockTransport(FakeArxiv()), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        body = (await c.get("/feed.json")).json()
+    await app.state.runtime.aclose()
+    days = [p["date_published"][:10] for p in body["items"]]
+    query = FeedQuery(categories=tuple(CATS), keywords=("LLM", "Reasoning"), limit=4)
+    older = rank(weak.papers, query)
+    assert 0 < len(older) <= 4
+    assert days == ["2026-01-06"] * 4 + ["2025-12-16"] * len(older)  # newest day first
+    assert [p["id"] for p in body["items"][4:]] == [s.paper.guid for s in older]
+    assert [p["_arxiv"]["rank"] for p in body["items"]] == list(range(1, len(days) + 1))

@@ -103,3 +103,34 @@ def rank(
         if len(ranked) >= wanted:
             break
     return ranked
+
+
+def rank_days(
+    days: Sequence[Sequence[Paper]],
+    query: FeedQuery,
+    *,
+    dedupe: bool = True,
+    relevance: Mapping[str, Relevance] | None = None,
+    relevance_weight: float = 0.0,
+    limit: int | None = None,
+) -> list[ScoredPaper]:
+    """Each day's own top ``limit`` (default ``query.limit``), newest day first.
+
+    A feed holding several days never lets a strong day push a weak one out: a reader who
+    polls once a day sees every day's best. Ranks run on through the days, in feed order.
+    """
+    items: list[ScoredPaper] = []
+    seen: set[str] = set()
+    for papers in days:
+        fresh = [p for p in papers if p.versioned_id not in seen]
+        seen.update(p.versioned_id for p in fresh)
+        ranked = rank(
+            fresh,
+            query,
+            dedupe=dedupe,
+            relevance=relevance,
+            relevance_weight=relevance_weight,
+            limit=limit,
+        )
+        items += [i.model_copy(update={"rank": len(items) + n}) for n, i in enumerate(ranked, 1)]
+    return items
