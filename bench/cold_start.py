@@ -77,7 +77,9 @@ def phases_of(task: Path) -> dict[str, float]:
 
 def bare_layout(task: Path) -> None:
     """Turn the laid-out bundle into the baseline: a bare FastAPI app as ``api/index.py``."""
-    (task / "api" / "index.py").write_text(BARE_APP, encoding="utf-8")
+    entry = task / "api" / "index.py"
+    entry.unlink()  # a hard link to the build's file: replace it, never write through it
+    entry.write_text(BARE_APP, encoding="utf-8")
     for stale in (task / "api").glob("__pycache__/index.*.pyc"):
         stale.unlink()
 
