@@ -1,7 +1,11 @@
 """AWS Lambda entry point: ``app.aws.handler`` serves the app behind API Gateway or an ALB.
 
-Mangum translates API Gateway REST (v1), HTTP API (v2) and ALB events to ASGI. The handler is
-built lazily, so ``import app.aws`` stays as cheap as ``import app.main``.
+Mangum translates API Gateway REST (v1), HTTP API (v2) and ALB events to ASGI. Its lifespan
+support would start and stop the app around every invocation, rebuilding the clients, store and
+caches each time; so lifespan is off, and the services are built on the first request and kept
+for as long as Lambda keeps the instance. The handler is built lazily, so ``import app.aws``
+stays as cheap as ``import app.main``. On Lambda (``AWS_LAMBDA_FUNCTION_NAME`` set) the SQLite
+store defaults to ``/tmp``, the only writable place.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ if TYPE_CHECKING:
 
 
 def make_handler(asgi_app: FastAPI) -> Any:
-    """A Lambda handler for ``asgi_app`` (lifespan runs on the first invocation)."""
+    """A Lambda handler for ``asgi_app``; its services outlive each invocation."""
     from mangum import Mangum
     from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
     feeds = ["application/rss+xml", "application/atom+xml", "application/feed+json"]
-    return Mangum(asgi_app, lifespan="auto", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, *feeds])
+    return Mangum(asgi_app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, *feeds])
 
 
 _handler: Any = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from functools import lru_cache
 from ipaddress import ip_address
 from pathlib import Path
@@ -35,8 +36,10 @@ from app.arxiv import taxonomy
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
+from app.redaction import redact
 from app.summaries.settings import AISummary
 
+_SECRET_NAME = re.compile(r"key|secret|password|token", re.IGNORECASE)  # never echo these
 log = logging.getLogger(__name__)
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -97,9 +100,9 @@ class Settings(BaseSettings):
     )
     sqlite_path: Path = Field(
         default_factory=lambda: Path(
-            # Vercel's functions can write only under /tmp
+            # Vercel's and Lambda's functions can write only under /tmp
             "/tmp/arxiv-feeds.sqlite3"  # noqa: S108
-            if os.environ.get("VERCEL")
+            if os.environ.get("VERCEL") or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
             else "data/arxiv-feeds.sqlite3"
         )
     )
@@ -305,7 +308,8 @@ def load_settings(**overrides: Any) -> Settings:
         lines = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "settings"
-            lines.append(f"  {where}: {err['msg']} (got {err.get('input')!r})")
+            shown = "" if _SECRET_NAME.search(where) else f" (got {err.get('input')!r})"
+            lines.append(f"  {where}: {err['msg']}{redact(shown)}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
 
 

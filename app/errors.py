@@ -59,6 +59,12 @@ class InvalidQuery(ArxivFeedsError):
     code = "invalid_query"
 
 
+class ResponseTooLarge(InvalidQuery):
+    """The answer would exceed what the platform can send in one response."""
+
+    code = "response_too_large"
+
+
 class Unauthorized(ArxivFeedsError):
     """A protected route called without the right secret."""
 

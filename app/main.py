@@ -2,11 +2,13 @@
 
 ``app.main:app`` is what uvicorn, Vercel (``api/index.py``) and Mangum (``app.aws``) run.
 Settings are validated when the app starts (lifespan); runtimes that skip lifespan build
-everything on the first request instead.
+everything on the first request instead. Unusable settings leave the app up, answering every
+request that needs them with a 500 that names the setting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.errors import ArxivFeedsError
+from app.errors import ArxivFeedsError, ConfigError
 from app.routes import api, cron, digest, feeds, papers, web
 from app.wiring import Runtime
 
@@ -33,7 +35,7 @@ log = logging.getLogger("app")
 
 def error_response(exc: ArxivFeedsError) -> JSONResponse:
     """The one place an error becomes an HTTP response."""
-    if exc.status >= 500:
+    if exc.status >= 500 and not isinstance(exc, ConfigError):  # the runtime logs those once
         log.warning("%s: %s", exc.code, exc.message)
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers())
 
@@ -73,7 +75,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.services()  # validates the settings: a bad config stops start-up here
+        # Validates the settings. Unusable ones do not stop the instance: each request then
+        # answers 500 naming the setting (serverless platforms would only see a dead process).
+        with contextlib.suppress(ConfigError):
+            await runtime.services()
         yield
         await runtime.aclose()
 

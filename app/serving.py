@@ -5,6 +5,7 @@ Routes are thin leaves; anything two of them need lives here (or deeper), never 
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request, Response
 
 from app.arxiv.schedule import next_update
-from app.errors import ConfigError
+from app.errors import ConfigError, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
 from app.render.markdown import DigestMeta
@@ -61,6 +62,7 @@ def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
         headers["X-Arxiv-Feeds-Stale"] = "1"
     if is_not_modified(request.headers, rendered):
         return Response(status_code=304, headers=headers)
+    check_size(len(rendered.body))
     return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
 
 
@@ -69,6 +71,25 @@ def _cache_headers(rendered: Rendered, stale: bool, second: int) -> tuple[tuple[
     """The caching headers, worked out once per body and second."""
     now = datetime.fromtimestamp(second, UTC)
     return tuple(cache_headers(rendered, next_update(now), now, stale=stale).items())
+
+
+def response_limit() -> int | None:
+    """Bytes one response may carry here: 4.5 MB on Vercel, 6 MB on AWS Lambda, else no limit."""
+    if os.environ.get("VERCEL"):
+        return 4_500_000
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return 6_000_000
+    return None
+
+
+def check_size(size: int, limit: int | None = None) -> None:
+    """Refuse, with a 422 naming the limit, a body the platform would fail to send."""
+    limit = response_limit() if limit is None else limit
+    if limit is not None and size > limit:
+        raise ResponseTooLarge(
+            f"this answer would be {size:,} bytes; responses here are limited to {limit:,} bytes",
+            hint="ask for fewer papers (?limit=) or fewer categories",
+        )
 
 
 def base_url(request: Request, public_url: str | None) -> str:

@@ -9,6 +9,7 @@ Routes reach the services through ``get_services`` / ``ServicesDep``.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, cast
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 from fastapi import Depends, Request
 
 from app.caches import LRU
+from app.errors import ConfigError
 from app.http_cache import Rendered
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from app.store import Store
     from app.summaries.ai import AIServices
     from app.summaries.fulltext import FullText
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,14 +80,26 @@ class Runtime:
         self._transport = transport
         self._store = store
         self._services: Services | None = None
+        self._failure: ConfigError | None = None
         self._lock = asyncio.Lock()
 
     async def services(self) -> Services:
-        """The services, built on first use."""
+        """The services, built on first use.
+
+        Unusable settings raise the same ``ConfigError`` on every call (logged once), so each
+        request gets a 500 naming the setting while the instance stays up.
+        """
         if self._services is None:
             async with self._lock:
+                if self._failure is not None:
+                    raise self._failure
                 if self._services is None:
-                    self._services = self._build()
+                    try:
+                        self._services = self._build()
+                    except ConfigError as exc:
+                        log.error("%s", exc.message)
+                        self._failure = exc
+                        raise
         return self._services
 
     def _build(self) -> Services:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
 import feedparser
+import httpx
 import pytest
 
 from app.aws import make_handler
+from app.config import load_settings
 from app.main import create_app
 from app.store import MemoryStore
 from tests.conftest import make_settings
@@ -106,3 +109,29 @@ def test_query_parameters_and_errors(handler: Any) -> None:
     missing = handler(alb("/rss/cs.XX"), None)
     assert missing["statusCode"] == 404
     assert b'"unknown_category"' in body_of(missing)
+
+
+def test_services_and_state_outlive_each_invocation(tmp_path: Path, fake_arxiv: Any) -> None:
+    """Lambda keeps the instance between invocations; so must the app (no lifespan per call)."""
+    app = create_app(make_settings(tmp_path), transport=httpx.MockTransport(fake_arxiv))
+    handler = make_handler(app)
+    assert handler(http_v2("/rss"), None)["statusCode"] == 200
+    services = app.state.runtime._services
+    assert services is not None
+    health = json.loads(body_of(handler(http_v2("/health"), None)))
+    assert health["upstream"] == "ok"
+    assert health["upstream_fetches"] == 1
+    assert health["last_refresh"]["day"] == "2026-01-06"
+    assert handler(rest_v1("/atom"), None)["statusCode"] == 200
+    assert app.state.runtime._services is services  # not rebuilt, not closed
+    assert len(fake_arxiv.requests) == 1  # the listing held from the first invocation
+
+
+def test_sqlite_defaults_to_tmp_on_lambda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VERCEL", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    config = tmp_path / "config.json"
+    config.write_text("{}", encoding="utf-8")
+    assert load_settings(config_file=config).sqlite_path == Path("data/arxiv-feeds.sqlite3")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "arxiv-feeds")
+    assert load_settings(config_file=config).sqlite_path == Path("/tmp/arxiv-feeds.sqlite3")

@@ -276,3 +276,45 @@ def test_settings_is_what_load_settings_returns(tmp_path: Path) -> None:
     settings = load_settings(config_file=write_config(tmp_path, {"max_papers": 4}))
     assert isinstance(settings, Settings)
     assert settings.config_file == tmp_path / "config.json"
+
+
+def test_a_bad_setting_answers_every_request_and_keeps_the_app_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Serverless platforms see only a dead process when start-up fails: answer instead."""
+    from starlette.testclient import TestClient
+
+    from app.config import get_settings
+    from app.main import create_app
+
+    secret = "cron-secret-that-must-not-show"
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("ARXIV_FEEDS_CONFIG", str(tmp_path / "config.json"))
+    monkeypatch.setenv("ARXIV_FEEDS_MAX_PAPERS", "0")
+    monkeypatch.setenv("CRON_SECRET", secret)
+    monkeypatch.setenv("ARXIV_FEEDS_AI_SUMMARY__API_KEY", "sk-" + "x" * 40)
+    get_settings.cache_clear()
+    caplog.set_level(logging.ERROR)
+    try:
+        with TestClient(create_app()) as client:  # runs lifespan: start-up must not fail
+            answers = [client.get(path) for path in ("/rss", "/health", "/rss", "/api/papers")]
+    finally:
+        get_settings.cache_clear()
+    for answer in answers:
+        assert answer.status_code == 500
+        error = answer.json()["error"]
+        assert error["code"] == "config_error"
+        assert "max_papers" in error["message"]
+        assert secret not in answer.text
+        assert "sk-xxx" not in answer.text
+    logged = [r for r in caplog.records if "max_papers" in r.getMessage()]
+    assert len(logged) == 1
+    assert secret not in caplog.text
+
+
+def test_a_bad_secret_is_named_but_never_echoed(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_file=tmp_path / "config.json", cron_secret=["hunter2-secret"])
+    assert "cron_secret" in err.value.message
+    assert "hunter2" not in err.value.message

@@ -67,3 +67,26 @@ def test_validators_unit() -> None:
         "s-maxage=60"
         in cache_headers(rendered, now + timedelta(hours=2), now, True)["Cache-Control"]
     )
+
+
+def test_answers_bigger_than_the_platform_sends_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.errors import ResponseTooLarge
+    from app.serving import check_size, response_limit
+
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.delenv("VERCEL", raising=False)
+    assert response_limit() is None
+    check_size(50_000_000)  # no limit on a server of your own
+    monkeypatch.setenv("VERCEL", "1")
+    assert response_limit() == 4_500_000
+    check_size(4_500_000)
+    with pytest.raises(ResponseTooLarge) as err:
+        check_size(4_500_001)
+    assert err.value.status == 422
+    assert "4,500,000 bytes" in err.value.message
+    assert "limit=" in (err.value.hint or "")
+    monkeypatch.delenv("VERCEL")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "arxiv-feeds")
+    assert response_limit() == 6_000_000

@@ -7,6 +7,9 @@ import re
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.version import Version
+
 from app.main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +25,35 @@ def test_requirements_match_pyproject() -> None:
     assert project["dependencies"] == requirement_lines(ROOT / "requirements.txt")
 
 
+def test_lock_file_matches_the_requirements() -> None:
+    """uv.lock is what Vercel's builder installs from (``uv sync --frozen``): it must not drift."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    assert lock["requires-python"] == project["requires-python"]
+    packages = {p["name"]: p for p in lock["package"]}
+    root = packages[project["name"]]
+    wanted = {Requirement(r).name: Requirement(r).specifier for r in project["dependencies"]}
+    locked = {d["name"]: d.get("specifier", "") for d in root["metadata"]["requires-dist"]}
+    assert set(locked) == set(wanted)
+    for name, specifier in wanted.items():
+        assert str(specifier) == str(Requirement(f"{name}{locked[name]}").specifier), name
+        pinned = Version(packages[name]["version"])
+        assert pinned in specifier, f"{name} {pinned} is outside {specifier}"
+        assert packages[name]["source"] == {"registry": "https://pypi.org/simple"}
+
+
+def test_lock_and_manifest_reach_the_builder() -> None:
+    """Neither git nor the upload to Vercel may leave out the lock or the manifest beside it."""
+    for ignore in (".gitignore", ".vercelignore"):
+        lines = (ROOT / ignore).read_text(encoding="utf-8").splitlines()
+        assert not {"uv.lock", "pyproject.toml", "requirements.txt"} & set(lines), ignore
+
+
 def test_vercel_config_points_at_real_routes() -> None:
     config = json.loads((ROOT / "vercel.json").read_text(encoding="utf-8"))
     assert config["$schema"].startswith("https://openapi.vercel.sh/")
+    # Pinned, so a project Vercel set up with its FastAPI preset builds the same function
+    assert config["framework"] is None
     assert (ROOT / "api" / "index.py").is_file()
     assert "api/index.py" in config["functions"]
     assert config["rewrites"] == [{"source": "/(.*)", "destination": "/api/index"}]

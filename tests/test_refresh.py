@@ -110,3 +110,43 @@ def test_cli_reports_a_bad_config(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "max_papers" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_budget_counts_from_the_start_of_the_call() -> None:
+    from app import STARTED
+    from app.refresh import MARGIN, MAX_DURATION, call_budget
+
+    config = json.loads((ROOT / "vercel.json").read_text(encoding="utf-8"))
+    assert config["functions"]["api/index.py"]["maxDuration"] == MAX_DURATION
+    cold = STARTED + 3.0  # the first request of a fresh instance
+    assert call_budget(50.0, cold, capped=True) == (MAX_DURATION - MARGIN, STARTED)
+    assert call_budget(20.0, cold, capped=True) == (20.0, STARTED)
+    warm = STARTED + 3600.0
+    assert call_budget(50.0, warm, capped=True) == (MAX_DURATION - MARGIN, warm)
+    assert call_budget(300.0, warm, capped=False) == (300.0, warm)
+
+
+async def test_a_budget_spent_before_the_fetch_leaves_the_summaries_to_the_next_run(
+    tmp_path: Path, stub: OpenAIStub
+) -> None:
+    import time
+
+    import httpx
+
+    from app.refresh import refresh
+    from app.wiring import build_services
+    from tests.conftest import FakeArxiv, make_settings
+
+    settings = make_settings(tmp_path, llm_config(stub))
+    services = build_services(
+        settings, transport=httpx.MockTransport(FakeArxiv()), store=MemoryStore()
+    )
+    try:
+        spent = await refresh(services, 5.0, started=time.monotonic() - 5.0)
+        assert spent.pending == 4
+        assert stub.chat_calls() == []
+        resumed = await refresh(services, 30.0)
+        assert resumed.summarized == 4
+        assert resumed.pending == 0
+    finally:
+        await services.aclose()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import os
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header
 
 from app.errors import Forbidden, Unauthorized
-from app.refresh import RefreshReport, refresh
+from app.refresh import RefreshReport, call_budget, refresh
 from app.wiring import ServicesDep
 
 router = APIRouter(tags=["admin"])
@@ -46,4 +48,9 @@ async def cron_refresh(
     """Fetch today's listing, keep it, and summarize the top papers within the time budget."""
     secret = services.settings.cron_secret
     check_secret(secret.get_secret_value() if secret else None, authorization)
-    return await refresh(services, services.settings.refresh_time_budget)
+    budget, started = call_budget(
+        services.settings.refresh_time_budget,
+        time.monotonic(),
+        capped=bool(os.environ.get("VERCEL")),
+    )
+    return await refresh(services, budget, started=started)

@@ -1,0 +1,100 @@
+"""Build the Vercel function with the real CLI, from a clean copy of the project.
+
+Vercel builds a fresh clone, so this copies the files git knows (tracked, or new and not
+ignored) into ``into``, writes ``.vercel/project.json`` with the project's Framework Preset
+(``null`` is "Other"; ``fastapi`` is what Vercel picks when it sees FastAPI in the
+requirements) and runs ``vercel build`` there. No account is needed: the build runs locally,
+and only the Python packages come from the package index. ``bytecode=True`` sets
+``VERCEL_PYTHON_COMPILEALL=1`` as the project's environment would, so the builder ships
+``.pyc`` files.
+
+    .venv/bin/python bench/vercel_build.py [--framework fastapi] [--no-bytecode] [--into DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = ROOT / ".tools" / "node_modules" / ".bin" / "vercel"
+BUILDS = ROOT / ".vercel" / "builds"
+
+
+def missing_tools() -> str | None:
+    """None when the CLI and uv are there, else what is missing and how to get it."""
+    if not CLI.exists():
+        return "the Vercel CLI is not installed: `make vercel-cli` puts vercel@60.1.3 in .tools/"
+    if shutil.which("uv", path=_path()) is None:
+        return "uv is not installed: `.venv/bin/pip install uv` (it is in requirements-dev.txt)"
+    return None
+
+
+def _path() -> str:
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def project_files() -> list[str]:
+    """What a clone of the repository holds (plus new files not ignored)."""
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    names = [n for n in out.stdout.decode().split("\0") if n]
+    return [n for n in names if (ROOT / n).is_file()]
+
+
+def build(framework: str | None, into: Path, *, bytecode: bool = True) -> Path:
+    """Copy the project into ``into`` and build it there; return ``into``."""
+    if into.exists():
+        shutil.rmtree(into)
+    for name in project_files():
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    (into / ".vercel").mkdir(parents=True, exist_ok=True)
+    link = {"projectId": "local", "orgId": "local", "settings": {"framework": framework}}
+    (into / ".vercel" / "project.json").write_text(json.dumps(link), encoding="utf-8")
+    env = {
+        **os.environ,
+        "PATH": _path(),
+        "VERCEL_TELEMETRY_DISABLED": "1",
+        "VERCEL_PYTHON_COMPILEALL": "1" if bytecode else "",
+    }
+    done = subprocess.run(
+        [str(CLI), "build", "--yes"],
+        cwd=into,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode:
+        raise RuntimeError(f"vercel build failed:\n{done.stdout}\n{done.stderr}")
+    return into
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--framework", default="", help="Framework Preset: '' (Other) or fastapi")
+    ap.add_argument("--no-bytecode", action="store_true", help="leave VERCEL_PYTHON_COMPILEALL off")
+    ap.add_argument("--into", type=Path, default=None)
+    args = ap.parse_args()
+    problem = missing_tools()
+    if problem:
+        sys.exit(problem)
+    framework = args.framework or None
+    into = args.into or BUILDS / (framework or "other")
+    build(framework, into, bytecode=not args.no_bytecode)
+    print(f"built {into / '.vercel' / 'output'} (Framework Preset: {framework or 'Other'})")
+
+
+if __name__ == "__main__":
+    main()
