@@ -7,6 +7,7 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ArxivFeedsError
     ├── ConfigError              (500) the configuration is unusable (raised at start-up)
     ├── InvalidQuery             (422) a malformed category, parameter or value
+    │   └── InvalidLibrary       (422) a library file that cannot be imported (which entry/line)
     ├── Unauthorized             (401) an admin route without the right secret
     ├── Forbidden                (403) an admin route that is switched off
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
@@ -63,6 +64,12 @@ class ResponseTooLarge(InvalidQuery):
     """The answer would exceed what the platform can send in one response."""
 
     code = "response_too_large"
+
+
+class InvalidLibrary(InvalidQuery):
+    """A library file (BibTeX, RIS, CSL-JSON, CSV, ids) that is malformed or too large."""
+
+    code = "invalid_library"
 
 
 class Unauthorized(ArxivFeedsError):

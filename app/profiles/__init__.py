@@ -1,0 +1,1 @@
+"""Profiles: personal feeds; ``library`` imports a user's reference-manager export."""
