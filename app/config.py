@@ -36,6 +36,7 @@ from app.arxiv import taxonomy
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
+from app.profiles.model import Profile, check_name
 from app.redaction import redact
 from app.summaries.settings import AISummary
 
@@ -160,6 +161,17 @@ class Settings(BaseSettings):
         description="A string.Template file that replaces the Markdown digest's default layout",
     )
 
+    # -- profiles (personal feeds) --
+    profiles: dict[str, Profile] = Field(
+        default_factory=dict, description="Personal feeds by name; see README 'Profiles'"
+    )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("admin_token", "ADMIN_TOKEN", "ARXIV_FEEDS_ADMIN_TOKEN"),
+        description="Bearer token for PUT/DELETE /api/profiles/{name}; unset disables them",
+    )
+    max_profiles: int = Field(default=100, ge=0, le=10000, description="Stored profiles")
+
     # -- delivery (optional) --
     delivery: Delivery | None = Field(
         default=None, description="E-mail and webhooks that get the configured feed's digest"
@@ -187,6 +199,13 @@ class Settings(BaseSettings):
             if kw and kw.casefold() not in seen:
                 seen[kw.casefold()] = kw
         return list(seen.values())
+
+    @field_validator("profiles")
+    @classmethod
+    def _profile_names(cls, value: dict[str, Profile]) -> dict[str, Profile]:
+        for name in value:
+            check_name(name)
+        return value
 
     @field_validator("digest_template")
     @classmethod

@@ -12,6 +12,9 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── Forbidden                (403) an admin route that is switched off
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
     ├── NotFound                 (404) no such paper / resource
+    │   └── UnknownProfile       (404) no profile of that name
+    ├── Conflict                 (409) the request contradicts the configuration
+    ├── PayloadTooLarge          (413) a body over the limit
     ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
     │       ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
@@ -102,6 +105,26 @@ class NotFound(ArxivFeedsError):
 
     status = 404
     code = "not_found"
+
+
+class UnknownProfile(NotFound):
+    """No profile of that name."""
+
+    code = "unknown_profile"
+
+
+class Conflict(ArxivFeedsError):
+    """The request contradicts how the deployment is configured."""
+
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ArxivFeedsError):
+    """A request body over the limit."""
+
+    status = 413
+    code = "payload_too_large"
 
 
 class UpstreamError(ArxivFeedsError):

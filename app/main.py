@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
-from app.routes import api, cron, digest, feeds, papers, web
+from app.routes import api, cron, digest, feeds, papers, profiles, web
 from app.wiring import Runtime
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(papers.router)
     app.include_router(cron.router)
+    app.include_router(profiles.router)
     app.include_router(web.router)
     return app
 

@@ -91,6 +91,18 @@ class FeedQuery(BaseModel):
     limit: int = Field(default=30, ge=1)
     keyword_weight: float = 1.0
     title_bonus: float = 0.5
+    days_back: int = Field(default=1, ge=1)
+    profile: str | None = Field(default=None, description="The profile whose library ranks")
+    like: tuple[str, ...] = Field(default=(), description="arXiv ids to rank by similarity to")
+    dislike: tuple[str, ...] = Field(default=(), description="arXiv ids that push similar down")
+    authors: tuple[str, ...] = Field(default=(), description="Followed authors: pinned first")
+    similarity_weight: float = 1.0
+    min_similarity: float = 0.0
+
+    @property
+    def personal(self) -> bool:
+        """Whether similarity or followed authors take part in the ranking."""
+        return bool(self.profile or self.like or self.dislike or self.authors)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; the memoized ``cache_key`` is not carried over to it."""
@@ -109,6 +121,12 @@ class FeedQuery(BaseModel):
             f"{self.min_score:g}",
             str(self.limit),
             f"{self.keyword_weight:g}/{self.title_bonus:g}",
+            str(self.days_back),
+            self.profile or "",
+            ",".join(self.like),
+            ",".join(self.dislike),
+            ",".join(a.casefold() for a in self.authors),
+            f"{self.similarity_weight:g}/{self.min_similarity:g}",
         ]
         return "|".join(parts)
 
@@ -136,6 +154,26 @@ class Relevance(BaseModel):
     model: str
 
 
+class SimilarTo(BaseModel):
+    """A library or liked paper close to a candidate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str | None = Field(description="arXiv id, else DOI; None when the entry has neither")
+    title: str
+    similarity: float = Field(ge=0, le=1)
+
+
+class Personal(BaseModel):
+    """What a profile's library, likes and followed authors say of one paper."""
+
+    model_config = ConfigDict(frozen=True)
+
+    similarity: float | None = Field(default=None, ge=0, le=1)
+    similar_to: list[SimilarTo] = Field(default_factory=list)
+    author_match: list[str] = Field(default_factory=list, description="Followed authors")
+
+
 class ScoredPaper(BaseModel):
     """A paper that passed the filters, with its score and why."""
 
@@ -149,6 +187,9 @@ class ScoredPaper(BaseModel):
     rank: int = Field(ge=1)
     relevance: Relevance | None = None
     summary: Summary | None = None
+    similarity: float | None = Field(default=None, description="0-1, to the library and likes")
+    similar_to: list[SimilarTo] = Field(default_factory=list)
+    author_match: list[str] = Field(default_factory=list, description="Followed authors")
 
 
 class RankedFeed(BaseModel):

@@ -1,8 +1,9 @@
 """The whole pipeline for one feed: listing (fetched when due) -> rate -> rank -> summarize.
 
-Only the configured feed (the query the settings describe, with no overrides) may cause LLM
-calls, for its top ``max_papers_to_summarize`` papers; any other feed shows the ratings and
-summaries that already exist. That keeps the cost bounded however many URLs readers invent.
+Only the owner's feeds (the configured feed and each profile, as defined, with no overrides)
+may cause LLM calls, for their top ``max_papers_to_summarize`` papers; any other feed shows the
+ratings and summaries that already exist. That keeps the cost bounded however many URLs
+readers invent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredP
 from app.ranking.rank import rank, rank_days
 
 if TYPE_CHECKING:
-    from app.summaries.ai import AIServices
     from app.summaries.summarize import Progress, Summarizer
     from app.wiring import Services
 
@@ -50,26 +50,32 @@ async def build_feed(
     ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls.
     """
     settings = services.settings
-    days = await services.catalog.history.recent(listing, settings.days_back)
+    days = await services.catalog.history.recent(listing, query.days_back)
     all_papers = listing.papers if days == [listing] else merge_papers(days)
-    configured = query == services.configured
+    profile = await services.profiles.find(query.profile) if query.profile else None
+    # only the owner's feeds, as defined, spend LLM money: any override shows what exists
+    owned = query == (profile.query if profile is not None else services.configured)
     dedupe = settings.enable_deduplication
     ai = services.ai
     budget = time_budget if time_budget is not None else (ai.time_budget if ai else 0.0)
     deadline = time.monotonic() + budget
     relevance: dict[str, Relevance] = {}
-    if ai is not None and ai.rater is not None:
+    own = profile.profile if profile is not None else None
+    rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
+    if ai is not None and rater is not None:
         pool = rank(all_papers, query, dedupe=dedupe, limit=ai.relevance_candidates)
         papers = [c.paper for c in pool]
-        relevance = await (
-            ai.rater.rate(papers, _left(deadline)) if configured else ai.rater.existing(papers)
-        )
+        relevance = await (rater.rate(papers, _left(deadline)) if owned else rater.existing(papers))
     weight = ai.relevance_weight if ai else 0.0
     items = rank_days(
         [d.papers for d in days], query, dedupe=dedupe, relevance=relevance, relevance_weight=weight
     )
     if ai is not None and ai.summarizer is not None and items:
-        items = await _with_summaries(ai, ai.summarizer, items, configured, deadline, progress)
+        top = ai.max_to_summarize
+        if own is not None:
+            owned = owned and own.ai_summary.enabled is not False
+            top = own.ai_summary.max_papers_to_summarize or top
+        items = await _with_summaries(ai.summarizer, items, top if owned else 0, deadline, progress)
     return RankedFeed(
         query=query,
         listing_day=days[0].day if days else listing.day,
@@ -82,20 +88,16 @@ async def build_feed(
 
 
 async def _with_summaries(
-    ai: AIServices,
     summarizer: Summarizer,
     items: list[ScoredPaper],
-    configured: bool,
+    top: int,
     deadline: float,
     progress: Progress | None,
 ) -> list[ScoredPaper]:
+    """The items with their summaries: the ``top`` ones made if missing, the rest as stored."""
     papers: list[Paper] = [i.paper for i in items]
-    if configured:
-        top = papers[: ai.max_to_summarize]
-        found = await summarizer.summarize(top, _left(deadline), progress)
-        found |= await summarizer.existing(papers[ai.max_to_summarize :])
-    else:
-        found = await summarizer.existing(papers)
+    found = await summarizer.summarize(papers[:top], _left(deadline), progress) if top else {}
+    found |= await summarizer.existing(papers[top:])
     return [i.model_copy(update={"summary": found.get(i.paper.versioned_id)}) for i in items]
 
 

@@ -37,6 +37,7 @@ def default_query(settings: Settings) -> FeedQuery:
         limit=settings.max_papers,
         keyword_weight=settings.keyword_weight,
         title_bonus=settings.title_bonus,
+        days_back=settings.days_back,
     )
 
 

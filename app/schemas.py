@@ -307,6 +307,9 @@ class ConfigOut(BaseModel):
     max_limit: int
     digest_template: str | None = None
     delivery: DeliveryOut | None = None
+    profiles: list[str] = Field(description="The profiles defined in config.json, by name")
+    admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")
+    max_profiles: int
     store: str = Field(description="The store in use")
 
 
@@ -317,13 +320,14 @@ def hide_credentials(url: str | None) -> str | None:
 
 def config_out(settings: Settings, store: str) -> ConfigOut:
     """The settings as ``/api/config`` shows them."""
-    ai, secret = settings.ai_summary, settings.cron_secret
+    ai, secret, token = settings.ai_summary, settings.cron_secret, settings.admin_token
     # already validated; not again (that would check prompt_file on disk at every request)
     ai_out = AISummaryOut.model_construct(
         **ai.model_dump()
         | {"base_url": hide_credentials(ai.base_url), "api_key_set": bool(ai.api_key())}
     )
-    shown = set(ConfigOut.model_fields) - {"ai_summary", "cron_secret_set", "store", "delivery"}
+    hidden = {"ai_summary", "cron_secret_set", "store", "delivery", "profiles", "admin_token_set"}
+    shown = set(ConfigOut.model_fields) - hidden
     values = settings.model_dump(mode="json", include=shown)
     for name in ("store_url", "redis_url", "arxiv_rss_url", "public_url", "contact"):
         values[name] = hide_credentials(values[name])
@@ -332,6 +336,8 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         | {
             "ai_summary": ai_out,
             "delivery": DeliveryOut.of(settings.delivery),
+            "profiles": sorted(settings.profiles),
+            "admin_token_set": bool(token and token.get_secret_value()),
             "cron_secret_set": bool(secret and secret.get_secret_value()),
             "store": redact(store),
         }

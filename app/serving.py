@@ -5,8 +5,10 @@ Routes are thin leaves; anything two of them need lives here (or deeper), never 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -16,15 +18,21 @@ from fastapi import Request, Response
 from app.arxiv.schedule import next_update
 from app.errors import ConfigError, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
+from app.models import FeedQuery, RankedFeed
+from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
-from app.render.markdown import DigestMeta
+from app.render.feeds import FeedMeta, render_atom, render_rss
+from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
+from app.render.jsonfeed import render_json_feed
+from app.render.markdown import DigestMeta, render_digest
+from app.wiring import get_services
 
 if TYPE_CHECKING:
     from app.config import Settings
-    from app.models import FeedQuery, RankedFeed
     from app.wiring import Services
 
 NO_PARAMS = FeedParams()
+MARKDOWN = "text/markdown; charset=utf-8"
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
@@ -33,15 +41,25 @@ FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     502: {"description": "arXiv answered with something unusable"},
     503: {"description": "arXiv unreachable and nothing stored"},
 }
+DIGEST_RESPONSES = {s: r for s, r in FEED_RESPONSES.items() if s not in (200, 404)} | {
+    200: {"content": {"text/markdown": {}}}
+}
 
 
-def request_query(request: Request, services: Services, categories: str | None = None) -> FeedQuery:
-    """The configured query with the request's overrides (categories from the path)."""
+def request_query(
+    request: Request,
+    services: Services,
+    categories: str | None = None,
+    *,
+    base: FeedQuery | None = None,
+) -> FeedQuery:
+    """``base`` (default: the configured query) with the request's overrides (categories from
+    the path)."""
     scope = request.scope
     params = parse_feed_params(request.query_params) if scope["query_string"] else NO_PARAMS
     settings = services.settings
     return apply_overrides(
-        services.configured,
+        base or services.configured,
         categories=categories,
         keywords=params.keywords,
         exclude=params.exclude,
@@ -131,11 +149,80 @@ def read_template(settings: Settings) -> str | None:
         raise ConfigError(f"digest_template {str(path)!r} cannot be read: {exc}") from exc
 
 
-def digest_meta(settings: Settings, base_url: str | None) -> DigestMeta:
+def digest_meta(
+    settings: Settings,
+    base_url: str | None,
+    *,
+    title: str | None = None,
+    feed_paths: tuple[str, ...] = ("/rss", "/atom", "/feed.json"),
+) -> DigestMeta:
     """What the digest needs from the settings; ``base_url`` makes its feed links absolute."""
     return DigestMeta(
-        title=settings.feed_title,
+        title=title or settings.feed_title,
         base_url=base_url,
-        feed_paths=("/rss", "/atom", "/feed.json"),
+        feed_paths=feed_paths,
         template=read_template(settings),
     )
+
+
+async def serve_digest(
+    request: Request,
+    services: Services,
+    *,
+    base: FeedQuery | None = None,
+    title: str | None = None,
+    feed_paths: tuple[str, ...] = ("/rss", "/atom", "/feed.json"),
+) -> Response:
+    """The Markdown digest of ``base`` (default: the configured feed) with the request's
+    overrides, cached and conditional like the feeds."""
+    settings = services.settings
+    query = request_query(request, services, base=base)
+    feed = await feed_for(services, query)
+    url = base_url(request, settings.public_url)
+    meta = digest_meta(settings, url, title=title, feed_paths=feed_paths)
+    template = hashlib.sha256((meta.template or "").encode()).hexdigest()[:16]
+    key = f"md|{meta.base_url}|{query.cache_key}|{template}|{title}"
+
+    def make() -> Rendered:
+        return Rendered.of(render_digest(feed, meta).encode("utf-8"), MARKDOWN, feed.updated())
+
+    response = respond(request, services.render(key, feed, make), feed)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+Renderer = Callable[[RankedFeed, FeedMeta], bytes]
+FORMATS: dict[str, tuple[Renderer, str]] = {
+    "rss": (render_rss, "application/rss+xml; charset=utf-8"),
+    "atom": (render_atom, "application/atom+xml; charset=utf-8"),
+    "json": (render_json_feed, JSON_FEED),
+}
+
+
+async def serve_feed(
+    fmt: str,
+    request: Request,
+    categories: str | None = None,
+    *,
+    base: FeedQuery | None = None,
+    title: str | None = None,
+) -> Response:
+    """Rank the listing for the request's query and render it (cached by listing and query).
+
+    Services and parameters are read here rather than through FastAPI dependencies: this is
+    the hot path every reader poll takes, and it stays a dictionary lookup when warm.
+    """
+    services = await get_services(request)
+    settings = services.settings
+    query = request_query(request, services, categories, base=base)
+    feed = await feed_for(services, query)
+    scope = request.scope
+    key = f"{fmt}|{request.headers.get('host')}|{scope['path']}|{scope['query_string']!r}"
+
+    def make() -> Rendered:
+        url = self_url(request, settings.public_url)
+        renderer, media_type = FORMATS[fmt]
+        meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
+        return Rendered.of(renderer(feed, meta), media_type, feed.updated())
+
+    return respond(request, services.render(key, feed, make), feed)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from app.catalog.fetching import ListingService
     from app.config import Settings
     from app.models import FeedQuery, RankedFeed
+    from app.profiles.registry import ProfileRegistry
     from app.store import Store
     from app.summaries.ai import AIServices
     from app.summaries.fulltext import FullText
@@ -44,6 +45,7 @@ class Services:
     store: Store
     listings: ListingService  # the fetches themselves
     catalog: Catalog  # every feed's listing comes from here
+    profiles: ProfileRegistry
     configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
@@ -152,6 +154,7 @@ def build_services(
     from app.catalog.catalog import Catalog
     from app.catalog.fetching import ListingService
     from app.catalog.history import History
+    from app.profiles.registry import ProfileRegistry
     from app.queries import default_query
     from app.store.factory import open_store
     from app.summaries.fulltext import FullText
@@ -176,11 +179,16 @@ def build_services(
         backoff=settings.fetch_backoff,
     )
     listings = ListingService(fetcher, store)
+    profiles = ProfileRegistry(settings, store)
+    owner = {
+        *settings.categories,
+        *(c for p in profiles.configured.values() for c in p.query.categories),
+    }
     catalog = Catalog(
         listings,
         store,
         History(store),
-        owner=settings.categories,
+        owner=owner,
         adhoc_budget=settings.adhoc_fetch_budget,
         max_batch=settings.fetch_batch_size,
     )
@@ -190,6 +198,7 @@ def build_services(
         store=store,
         listings=listings,
         catalog=catalog,
+        profiles=profiles,
         configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )
@@ -204,7 +213,8 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
     from app.summaries.summarize import CallBudget, Summarizer
 
     cfg = settings.ai_summary
-    if not cfg.enabled and not settings.interests:
+    interested = bool(settings.interests) or any(p.interests for p in settings.profiles.values())
+    if not cfg.enabled and not interested:
         return None
     llm = build_llm(cfg)
     if llm is None:
@@ -214,20 +224,22 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
     if cfg.enabled and cfg.max_papers_to_summarize > 0:
         prompt = load_prompt(cfg.prompt_file, cfg.summary_language)
         summarizer = Summarizer(llm, store, cfg, prompt, budget, fulltext)
-    rater = None
-    if settings.interests:
-        rater = RelevanceRater(
+
+    def rater(interests: str) -> RelevanceRater:
+        return RelevanceRater(
             llm,
             store,
-            settings.interests,
+            interests,
             budget,
             batch_size=settings.relevance_batch_size,
             max_workers=cfg.max_workers,
         )
+
     return AIServices(
         budget=budget,
         summarizer=summarizer,
-        rater=rater,
+        make_rater=rater,
+        interests=settings.interests,
         max_to_summarize=cfg.max_papers_to_summarize,
         time_budget=cfg.time_budget,
         relevance_weight=settings.relevance_weight,

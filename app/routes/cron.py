@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from app.errors import Forbidden, Unauthorized
+from app.auth import check_bearer
 from app.refresh import RefreshReport, call_budget, refresh
 from app.wiring import ServicesDep
 
 router = APIRouter(tags=["admin"])
-
-
-def check_secret(expected: str | None, authorization: str | None) -> None:
-    """Allow only ``Authorization: Bearer <CRON_SECRET>`` (compared in constant time)."""
-    if not expected:
-        raise Forbidden("refresh over HTTP is disabled: set CRON_SECRET to enable it")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode(), expected.encode()
-    ):
-        raise Unauthorized("a valid 'Authorization: Bearer <CRON_SECRET>' header is required")
 
 
 RESPONSES: dict[int | str, dict[str, object]] = {
@@ -47,7 +35,9 @@ async def cron_refresh(
 ) -> RefreshReport:
     """Fetch today's listing, keep it, and summarize the top papers within the time budget."""
     secret = services.settings.cron_secret
-    check_secret(secret.get_secret_value() if secret else None, authorization)
+    check_bearer(
+        secret.get_secret_value() if secret else None, authorization, setting="CRON_SECRET"
+    )
     budget, started = call_budget(
         services.settings.refresh_time_budget,
         time.monotonic(),

@@ -1,0 +1,228 @@
+"""The profiles of this deployment: those in ``config.json`` and those kept in the store.
+
+Profiles from the configuration are loaded at start (their library files parsed then, so a
+broken file stops start-up with the entry at fault). ``PUT /api/profiles/{name}`` keeps a
+profile in the store (``profile:<name>``, with its parsed library) where every instance finds
+it: that is how a serverless deployment changes a library without a commit. A stored profile
+takes precedence over a configured one of the same name; deleting it brings that one back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from app.errors import ConfigError, Conflict, InvalidQuery, UnknownProfile
+from app.models import FeedQuery
+from app.profiles.model import Profile, check_name
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.profiles.library import LibraryEntry
+    from app.store.base import Store
+
+log = logging.getLogger(__name__)
+
+INDEX = "profiles"
+RELOAD = 30.0  # seconds a stored profile is trusted before reading it again
+
+
+@dataclass(frozen=True)
+class ProfileFeed:
+    """A profile, resolved: its query and its library."""
+
+    name: str
+    profile: Profile
+    query: FeedQuery
+    library: tuple[LibraryEntry, ...]
+    source: Literal["config", "store"]
+
+    def title(self, settings: Settings) -> str:
+        """The feed's title: the profile's own, else the deployment's with the name."""
+        return self.profile.title or f"{settings.feed_title}: {self.name}"
+
+
+class Stored(BaseModel):
+    """A profile as kept in the store."""
+
+    profile: Profile
+    library: list[dict[str, object]] = []
+
+
+def load_library(settings: Settings, profile: Profile) -> tuple[LibraryEntry, ...]:
+    """The entries of the profile's ``library`` file (relative to the config file)."""
+    if profile.library is None:
+        return ()
+    from app.profiles.library import parse_library
+
+    path = Path(profile.library)
+    if not path.is_absolute():
+        path = settings.config_file.parent / path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"library {str(path)!r} cannot be read: {exc.strerror}") from exc
+    try:
+        return tuple(parse_library(data, filename=path.name))
+    except InvalidQuery as exc:
+        raise ConfigError(f"library {str(path)!r}: {exc.message}", hint=exc.hint) from exc
+
+
+class ProfileRegistry:
+    """Finds, lists, stores and deletes profiles."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = time.monotonic
+        self.configured = {
+            name: ProfileFeed(
+                name, p, resolve(name, p, settings), load_library(settings, p), "config"
+            )
+            for name, p in settings.profiles.items()
+        }
+        self._stored: dict[str, tuple[ProfileFeed | None, float]] = {}
+        self._index: tuple[list[str], float] | None = None
+
+    async def names(self) -> list[str]:
+        """Every profile's name, sorted."""
+        return sorted(set(self.configured) | set(await self._stored_names()))
+
+    async def all(self) -> list[ProfileFeed]:
+        """Every profile."""
+        return [await self.get(name) for name in await self.names()]
+
+    async def find(self, name: str) -> ProfileFeed | None:
+        """The profile called ``name``, or None."""
+        stored = await self._load(name)
+        return stored or self.configured.get(name)
+
+    async def get(self, name: str) -> ProfileFeed:
+        """The profile called ``name``; a 404 naming the close ones when there is none."""
+        found = await self.find(name) if len(name) <= 40 else None
+        if found is None:
+            near = get_close_matches(name[:40], await self.names(), n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(near)}? " if near else ""
+            raise UnknownProfile(
+                f"no profile {name[:40]!r}", hint=hint + "GET /api/profiles lists the profiles"
+            )
+        return found
+
+    async def owns(self, query: FeedQuery) -> bool:
+        """Whether ``query`` is an owner-defined profile's feed, with no override."""
+        if query.profile is None:
+            return False
+        found = await self.find(query.profile)
+        return found is not None and found.query == query
+
+    async def put(
+        self, name: str, profile: Profile | None, library: list[LibraryEntry] | None
+    ) -> ProfileFeed:
+        """Create or replace a stored profile (``None`` keeps what is stored of that part)."""
+        check_name(name)
+        old = await self._load(name)
+        names = await self._stored_names()
+        if old is None and name not in names and len(names) >= self.settings.max_profiles:
+            raise InvalidQuery(
+                f"at most {self.settings.max_profiles} stored profiles; delete one first"
+            )
+        base = old or self.configured.get(name)
+        profile = profile or (base.profile if base else Profile())
+        if profile.library is not None:
+            raise InvalidQuery(
+                "library: a path means nothing to the API",
+                hint="PUT the library file itself, with its content type "
+                "(e.g. application/x-bibtex)",
+            )
+        if library is None:
+            library = list(base.library) if base else []
+        stored = Stored(profile=profile, library=[e.model_dump() for e in library])
+        await self.store.set(f"profile:{name}", stored.model_dump_json().encode())
+        await self.store.set(INDEX, json.dumps(sorted({*names, name})).encode())
+        feed = ProfileFeed(
+            name, profile, resolve(name, profile, self.settings), tuple(library), "store"
+        )
+        self._stored[name] = (feed, self.clock())
+        self._index = (sorted({*names, name}), self.clock())
+        return feed
+
+    async def delete(self, name: str) -> None:
+        """Forget a stored profile; a profile only in ``config.json`` cannot be deleted here."""
+        names = await self._stored_names()
+        if name not in names:
+            if name in self.configured:
+                raise Conflict(
+                    f"profile {name!r} is defined in config.json", hint="remove it there"
+                )
+            await self.get(name)  # the usual 404
+        await self.store.delete(f"profile:{name}")
+        rest = [n for n in names if n != name]
+        await self.store.set(INDEX, json.dumps(rest).encode())
+        self._stored[name] = (None, self.clock())
+        self._index = (rest, self.clock())
+
+    async def _stored_names(self) -> list[str]:
+        if self._index is not None and self.clock() - self._index[1] < RELOAD:
+            return self._index[0]
+        raw = await self.store.get(INDEX)
+        try:
+            names = [n for n in json.loads(raw) if isinstance(n, str)] if raw else []
+        except ValueError:
+            names = []
+        self._index = (names, self.clock())
+        return names
+
+    async def _load(self, name: str) -> ProfileFeed | None:
+        held = self._stored.get(name)
+        if held is not None and self.clock() - held[1] < RELOAD:
+            return held[0]
+        if name not in await self._stored_names():
+            return None
+        raw = await self.store.get(f"profile:{name}")
+        feed = None
+        if raw is not None:
+            try:
+                feed = self._from_store(name, Stored.model_validate_json(raw))
+            except ValidationError as exc:
+                log.warning("ignoring unreadable stored profile %s: %s", name, exc.errors()[:1])
+        self._stored[name] = (feed, self.clock())
+        return feed
+
+    def _from_store(self, name: str, stored: Stored) -> ProfileFeed:
+        from app.profiles.library import LibraryEntry
+
+        library = tuple(LibraryEntry.model_validate(e) for e in stored.library)
+        query = resolve(name, stored.profile, self.settings)
+        return ProfileFeed(name, stored.profile, query, library, "store")
+
+
+def resolve(name: str, profile: Profile, settings: Settings) -> FeedQuery:
+    """The profile's feed: its own settings, the top level's for the rest."""
+    keywords = settings.keywords if profile.keywords is None else profile.keywords
+    exclude = (
+        settings.exclude_keywords if profile.exclude_keywords is None else profile.exclude_keywords
+    )
+    return FeedQuery(
+        categories=tuple(profile.categories or settings.categories),
+        keywords=tuple(keywords),
+        exclude=tuple(exclude),
+        types=frozenset(profile.announce_types or settings.announce_types),
+        min_score=settings.min_score if profile.min_score is None else profile.min_score,
+        limit=profile.max_papers or settings.max_papers,
+        days_back=profile.days_back or settings.days_back,
+        keyword_weight=settings.keyword_weight,
+        title_bonus=settings.title_bonus,
+        profile=name,
+        like=tuple(profile.like),
+        dislike=tuple(profile.dislike),
+        authors=tuple(profile.authors),
+        similarity_weight=profile.similarity_weight,
+        min_similarity=profile.min_similarity,
+    )

@@ -1,0 +1,200 @@
+"""Profiles: ``/p/{name}/rss``, ``/atom``, ``/feed.json``, ``/digest.md``; ``/api/profiles``
+(list), ``PUT`` and ``DELETE /api/profiles/{name}`` (Bearer ``ADMIN_TOKEN``).
+
+A profile's feeds take the same query parameters as any feed; with an override they rank
+for that request only and spend no LLM money.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from app.auth import check_bearer
+from app.errors import InvalidQuery, PayloadTooLarge
+from app.profiles.registry import ProfileFeed
+from app.serving import (
+    DIGEST_RESPONSES,
+    FEED_RESPONSES,
+    OPENAPI_EXTRA,
+    base_url,
+    serve_digest,
+    serve_feed,
+)
+from app.wiring import Services, ServicesDep, get_services
+
+router = APIRouter(tags=["profiles"])
+
+MAX_BODY = 6 * 1024 * 1024  # a library file of up to 5 MB, with room for its envelope
+PROFILE_FORMATS = {"rss": "rss", "atom": "atom", "feed.json": "json"}
+ADMIN: dict[int | str, dict[str, object]] = {
+    401: {"description": "Missing or wrong `Authorization: Bearer <ADMIN_TOKEN>`"},
+    403: {"description": "Profile changes are disabled (no ADMIN_TOKEN set)"},
+    404: {"description": "No such profile"},
+    413: {"description": "Body over the limit"},
+    422: {"description": "Unparseable profile or library (names the entry or line)"},
+}
+
+
+class ProfileOut(BaseModel):
+    """A profile and its feeds."""
+
+    name: str
+    title: str
+    source: str = Field(description="config: config.json; store: set through the API")
+    categories: list[str]
+    keywords: list[str]
+    authors: list[str]
+    library_entries: int
+    likes: int
+    dislikes: int
+    feeds: dict[str, str] = Field(description="Feed URLs by format, and the reading page")
+
+
+def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
+    """How ``/api/profiles`` shows one profile."""
+    prefix = f"{base}/p/{feed.name}"
+    query = feed.query
+    return ProfileOut(
+        name=feed.name,
+        title=feed.title(services.settings),
+        source=feed.source,
+        categories=list(query.categories),
+        keywords=list(query.keywords),
+        authors=list(query.authors),
+        library_entries=len(feed.library),
+        likes=len(query.like),
+        dislikes=len(query.dislike),
+        feeds={
+            "rss": f"{prefix}/rss",
+            "atom": f"{prefix}/atom",
+            "json": f"{prefix}/feed.json",
+            "digest": f"{prefix}/digest.md",
+            "page": f"{prefix}/",
+        },
+    )
+
+
+async def _feed(request: Request, name: str, fmt: str) -> Response:
+    services = await get_services(request)
+    profile = await services.profiles.get(name)
+    title = profile.title(services.settings)
+    return await serve_feed(fmt, request, base=profile.query, title=title)
+
+
+@router.get(
+    "/p/{name}/rss", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA
+)
+async def profile_rss(name: str, request: Request) -> Response:
+    """A profile's feed as RSS 2.0."""
+    return await _feed(request, name, "rss")
+
+
+@router.get(
+    "/p/{name}/atom", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA
+)
+async def profile_atom(name: str, request: Request) -> Response:
+    """A profile's feed as Atom 1.0."""
+    return await _feed(request, name, "atom")
+
+
+@router.get(
+    "/p/{name}/feed.json",
+    responses=FEED_RESPONSES,
+    response_class=Response,
+    openapi_extra=OPENAPI_EXTRA,
+)
+async def profile_json(name: str, request: Request) -> Response:
+    """A profile's feed as JSON Feed 1.1."""
+    return await _feed(request, name, "json")
+
+
+@router.get(
+    "/p/{name}/digest.md",
+    responses=DIGEST_RESPONSES | {404: {"description": "No such profile"}},
+    response_class=Response,
+    openapi_extra=OPENAPI_EXTRA,
+)
+async def profile_digest(name: str, request: Request, services: ServicesDep) -> Response:
+    """A profile's feed as a Markdown digest."""
+    profile = await services.profiles.get(name)
+    prefix = f"/p/{name}"
+    paths = (f"{prefix}/rss", f"{prefix}/atom", f"{prefix}/feed.json")
+    title = profile.title(services.settings)
+    return await serve_digest(request, services, base=profile.query, title=title, feed_paths=paths)
+
+
+@router.get("/api/profiles", response_model=list[ProfileOut])
+async def list_profiles(request: Request, services: ServicesDep) -> list[ProfileOut]:
+    """Every profile with its feed URLs."""
+    base = base_url(request, services.settings.public_url)
+    return [profile_out(services, p, base) for p in await services.profiles.all()]
+
+
+@router.put("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
+async def put_profile(
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    content_type: Annotated[str | None, Header()] = None,
+) -> ProfileOut:
+    """Create or replace a profile: a JSON profile, or a library file with its content type
+    (BibTeX, RIS, CSL-JSON, Zotero CSV or a list of ids), which replaces the library only."""
+    _admin(services, authorization)
+    from app.profiles.library import parse_library
+    from app.profiles.model import Profile, check_name
+
+    try:
+        check_name(name)
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from None
+    body = await _body(request)
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime == "application/json":
+        try:
+            profile = Profile.model_validate_json(body)
+        except ValidationError as exc:
+            raise InvalidQuery(_problems(exc)) from None
+        saved = await services.profiles.put(name, profile, None)
+    else:
+        saved = await services.profiles.put(name, None, parse_library(body, content_type=mime))
+    services.catalog.owner.update(saved.query.categories)
+    return profile_out(services, saved, base_url(request, services.settings.public_url))
+
+
+@router.delete("/api/profiles/{name}", status_code=204, responses=ADMIN | {409: {}})
+async def delete_profile(
+    name: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    """Delete a stored profile (one defined in ``config.json`` stays)."""
+    _admin(services, authorization)
+    await services.profiles.delete(name)
+    return Response(status_code=204)
+
+
+def _admin(services: Services, authorization: str | None) -> None:
+    token = services.settings.admin_token
+    check_bearer(token.get_secret_value() if token else None, authorization, setting="ADMIN_TOKEN")
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"the body is {int(declared):,} bytes; at most {MAX_BODY:,}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise PayloadTooLarge(f"the body is over {MAX_BODY:,} bytes")
+    if not body.strip():
+        raise InvalidQuery("the body is empty: send a JSON profile or a library file")
+    return body
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}" for e in exc.errors()
+    )
