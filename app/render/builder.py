@@ -69,7 +69,7 @@ def category_picker(chosen: Sequence[str]) -> str:
     out: list[str] = []
     for label, cats in _groups():
         picked = sum(1 for c in cats if c.id in chosen)
-        note = f"<small>{picked} chosen</small>" if picked else ""
+        note = f"<small>{picked} chosen</small>" if picked else "<small></small>"
         out.append(f"<details{' open' if picked else ''}><summary>{escape(label)}{note}</summary>")
         for cat in cats:
             name = f"all of {cat.name}" if cat.is_archive and len(cats) > 1 else cat.name

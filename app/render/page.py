@@ -41,6 +41,7 @@ _CODE = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|"
     r"huggingface\.co)/[^\s<>()\[\]{}\"',;]+"
 )
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
 _DRAWN = {"paper", "score", "keyword_score", "matched", "title_matched", "rank", "relevance",
@@ -97,7 +98,7 @@ def summary_lead(markdown: str) -> str:
     """The opening of an LLM summary: its first paragraph that is not a heading."""
     for block in re.split(r"\n\s*\n", markdown):
         lines = [ln for ln in block.strip().splitlines() if not ln.lstrip().startswith("#")]
-        text = " ".join(ln.strip().lstrip("-*+ ").strip() for ln in lines).strip()
+        text = " ".join(_BULLET.sub("", ln).strip() for ln in lines).strip()
         if text:
             return lead(text)
     return ""
@@ -157,7 +158,9 @@ def _paper(item: ScoredPaper, cut: bool) -> str:
         abstract += "…"  # a sample's abstract, cut to about 300 characters
     folded: list[str] = []
     if item.summary is not None:
-        tldr = summary_lead(item.summary.markdown) or lead(abstract)
+        opening = summary_lead(item.summary.markdown)
+        tldr = markdown_to_html(opening).removeprefix("<p>").strip().removesuffix("</p>")
+        tldr = tldr or escape(lead(abstract))
         what = f"Full AI summary ({escape(item.summary.model)})"
         folded.append(f"<details><summary>{what}</summary><div>")
         folded.append(f"{markdown_to_html(item.summary.markdown)}</div></details>")
@@ -165,10 +168,10 @@ def _paper(item: ScoredPaper, cut: bool) -> str:
         folded.append("</div></details>")
         label = "TL;DR"
     else:
-        tldr = lead(abstract)
+        tldr = escape(lead(abstract))
         label = "Abstract"
         if len(abstract) <= TLDR_CHARS * 1.6:
-            tldr = abstract
+            tldr = escape(abstract)
         else:
             folded.append(f"<details><summary>Full abstract</summary><div><p>{escape(abstract)}")
             folded.append("</p></div></details>")
@@ -188,7 +191,7 @@ def _paper(item: ScoredPaper, cut: bool) -> str:
         f"{escape(p.title)}</a></h2>"
         f'<p class="au">{_authors(p.authors)}</p>'
         f'<p class="why">{why(item)}</p>'
-        f'<div class="tldr"><b>{label}:</b> <p>{escape(tldr)}</p></div>'
+        f'<div class="tldr"><b>{label}:</b> <p>{tldr}</p></div>'
         f"{''.join(folded)}"
         f'<p class="links">{" ".join(links)}</p></article></li>'
     )

@@ -146,6 +146,10 @@ SCRIPT = """
     out.textContent = location.origin + build();
     const c = cats();
     picked.textContent = c.length ? 'Chosen: ' + c.join(', ') : 'None chosen: the configured ones';
+    for (const g of groups) {
+      const n = $$('input:checked', g).length, note = $('summary small', g);
+      note.textContent = n ? n + ' chosen' : '';
+    }
   };
   form.addEventListener('input', show);
   form.addEventListener('change', show);
