@@ -26,7 +26,7 @@ import pytest
 
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, UvicornProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 CHROME_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,12 +1,11 @@
-"""The web page (``/``) and the feed builder (``/build``).
+"""The reading page (``/``), the feed builder (``/build``) and ``/favicon.ico``, over ASGI.
 
-Over ASGI: the page lists the configured feeds, escapes hostile titles and sanitizes summaries,
-sends a Content-Security-Policy whose hashes match its one inline script and style, answers
-304 to a current copy, and ``/build`` redirects to the feed its form describes. In a real
-browser (Debian's chromium driven by Selenium, against the service under uvicorn): the script
-runs under that CSP, the URL updates as you type, the preview lists papers and submitting
-leads to a feed. Without chromium, chromedriver or selenium the browser test is skipped, except
-under CI (env ``CI`` set), where that is a failure (``make browsers-and-readers``).
+The page puts the ranked papers first (each with why it is there, a TL;DR, the rest folded,
+arXiv/PDF/code links), then a subscribe box with one URL per format and the builder, whose
+categories are checkboxes grouped by archive. Hostile titles are escaped and summaries
+sanitized; a Content-Security-Policy allows exactly its one inline script and style; it answers
+304 to a current copy; ``/build`` redirects to the feed its form describes, passing ``authors``
+and ``like`` through. The page in a real browser: ``tests/test_page_browser.py``.
 """
 
 from __future__ import annotations
