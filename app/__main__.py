@@ -1,66 +1,100 @@
 """Command line: ``python -m app refresh`` runs the daily refresh from a shell or a CI job;
 ``python -m app digest -o README.md`` runs it too, then writes the Markdown digest;
-``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest."""
+``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest.
+
+They say on stderr what they do (the listing, whether summaries are on and why not, a progress
+bar, a final line) and exit with a code ``EXIT_CODES`` lists; the refresh report (JSON) goes to
+stdout."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING
 
-from app.errors import ArxivFeedsError
+from app.cli_output import BarAwareHandler, ProgressBar, setup_logging
+from app.errors import ArxivFeedsError, UpstreamError
 
+if TYPE_CHECKING:
+    from app.wiring import Services
 
-class ProgressBar:
-    """A one-line progress bar on a terminal (plain lines when not a terminal)."""
-
-    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.label = label
-        self.stream = stream
-        self.width = width
-        self._last: tuple[int, int] | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total``."""
-        if (done, total) == self._last:
-            return
-        self._last = (done, total)
-        filled = self.width * done // total if total else self.width
-        bar = "#" * filled + "-" * (self.width - filled)
-        line = f"{self.label} [{bar}] {done}/{total}"
-        if self.stream.isatty():
-            end = "\n" if done >= total else ""
-            self.stream.write(f"\r{line}{end}")
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+__all__ = ["EXIT_CODES", "ProgressBar", "main", "write_atomically"]
 
 
-async def run_refresh(budget: float | None) -> int:
-    """Build the services from the settings, refresh, print the report."""
+EXIT_CODES = """exit codes:
+  0  done
+  1  an unexpected error (a bug: the traceback says where)
+  2  a bad configuration or command line, or the output cannot be written
+  3  done, but some of the top papers still lack a summary (the LLM failed or the time
+     budget ran out): run again to add them; for deliver, a channel failed
+  4  arXiv could not be reached and no listing is stored"""
+
+DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
+
+  python -m app refresh              fetch today's listing, rank it, summarize the top papers
+  python -m app digest -o README.md  the same, then write the Markdown digest
+  python -m app deliver [--dry-run]  send (or show) the digest by e-mail or webhook
+
+Settings come from config.json and ARXIV_FEEDS_* variables, as for the service."""
+
+
+def what_summarizes(services: Services) -> str:
+    """One line: whether the top papers get summaries, and if not, why not."""
+    settings = services.settings
+    cfg = settings.ai_summary
+    ai = services.ai
+    if ai is not None and ai.summarizer is not None:
+        return f"summaries: on, the top {ai.max_to_summarize} papers with {ai.summarizer.llm.model}"
+    if not cfg.enabled:
+        return "summaries: off (ai_summary.enabled is false in the configuration)"
+    return f"summaries: off (no API key: set ${cfg.api_key_env})"
+
+
+def finish(handler: BarAwareHandler | None) -> None:
+    """The warnings folded while running, told once."""
+    for line in handler.folded() if handler else []:
+        print(line, file=sys.stderr)
+
+
+async def run_refresh(budget: float | None, handler: BarAwareHandler | None = None) -> int:
+    """Build the services from the settings, refresh, print the report and a final line."""
     from app.config import load_settings
     from app.refresh import refresh
     from app.wiring import build_services
 
     settings = load_settings()
     services = build_services(settings)
+    bar = handler.bar("summaries") if handler else ProgressBar("summaries")
     try:
-        print(f"refreshing {'+'.join(settings.categories)} ...", file=sys.stderr)
-        report = await refresh(
-            services, budget or settings.refresh_time_budget, ProgressBar("summaries")
-        )
+        cats = "+".join(settings.categories)
+        print(f"refreshing {cats}: fetching the listing, then ranking", file=sys.stderr)
+        print(what_summarizes(services), file=sys.stderr)
+        report = await refresh(services, budget or settings.refresh_time_budget, bar)
     finally:
         await services.aclose()
     print(report.model_dump_json(indent=2))
-    return 0 if report.pending == 0 else 3
+    finish(handler)
+    day = report.day.isoformat() if report.day else "no announcement day"
+    sample = " (bundled sample data: arXiv was not reached)" if report.sample else ""
+    line = (
+        f"done in {report.seconds:.1f} s: {day}{sample}, {report.listed} papers listed, "
+        f"{report.items} in the feed, {report.summarized} summarized"
+    )
+    if report.pending:
+        print(f"{line}; {report.pending} top papers still lack a summary", file=sys.stderr)
+        print("exit 3: run again to add the missing summaries", file=sys.stderr)
+        return 3
+    print(line, file=sys.stderr)
+    return 0
 
 
-async def run_digest(output: str, budget: float | None) -> int:
+async def run_digest(
+    output: str, budget: float | None, handler: BarAwareHandler | None = None
+) -> int:
     """Refresh like ``run_refresh``, then write the digest to ``output`` (``-``: stdout)."""
     from app.config import load_settings
     from app.pipeline import build_feed
@@ -70,12 +104,14 @@ async def run_digest(output: str, budget: float | None) -> int:
 
     settings = load_settings()
     meta = digest_meta(settings, settings.public_url)  # a bad template fails before any work
-    if output != "-" and not Path(output).parent.is_dir():
-        print(f"error: cannot write {output}: no such directory", file=sys.stderr)
+    if problem := unwritable(output):
+        print(f"error: cannot write {output}: {problem}", file=sys.stderr)
         return 2
     services = build_services(settings)
+    bar = handler.bar("summaries") if handler else ProgressBar("summaries")
     try:
         print(f"building the digest of {'+'.join(settings.categories)} ...", file=sys.stderr)
+        print(what_summarizes(services), file=sys.stderr)
         query = services.configured
         listing = await services.catalog.get(query.categories)
         feed = await build_feed(
@@ -83,7 +119,7 @@ async def run_digest(output: str, budget: float | None) -> int:
             query,
             listing,
             time_budget=budget or settings.refresh_time_budget,
-            progress=ProgressBar("summaries"),
+            progress=bar,
         )
         due = services.ai.max_to_summarize if services.ai and services.ai.summarizer else 0
     finally:
@@ -98,6 +134,7 @@ async def run_digest(output: str, budget: float | None) -> int:
         except OSError as exc:
             print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
+    finish(handler)
     summarized = sum(1 for i in feed.items if i.summary is not None)
     where = "stdout" if output == "-" else output
     print(
@@ -144,6 +181,18 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
     return 3 if report.failed else 0
 
 
+def unwritable(output: str) -> str | None:
+    """Why the digest cannot go to ``output`` (checked before any work), or None."""
+    if output == "-":
+        return None
+    path = Path(output)
+    if path.is_dir():
+        return "it is a directory (name a file, e.g. README.md)"
+    if not path.parent.is_dir():
+        return "no such directory"
+    return None
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
 
@@ -171,33 +220,59 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the command."""
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    cmd = commands.add_parser("refresh", help="fetch today's listing and summarize the top papers")
+    cmd = commands.add_parser(
+        "refresh",
+        help="fetch today's listing and summarize the top papers",
+        description="Fetch today's listing, rank it and summarize the top papers; print a "
+        "JSON report on stdout.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
-    cmd = commands.add_parser("digest", help="refresh, then write the Markdown digest")
+    cmd = commands.add_parser(
+        "digest",
+        help="refresh, then write the Markdown digest",
+        description="Refresh like 'refresh', then write the Markdown digest.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     cmd.add_argument(
         "-o", "--output", default="-", help="file to write (e.g. README.md); - for stdout"
     )
     cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
-    cmd = commands.add_parser("deliver", help="send the configured feed's digest (once a day)")
+    cmd = commands.add_parser(
+        "deliver",
+        help="send the configured feed's digest (once a day)",
+        description="Build the configured feed, then send its digest to the configured "
+        "channels (e-mail, webhook) once a day.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     cmd.add_argument(
         "--dry-run", action="store_true", help="print what would be sent; send nothing"
     )
     cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    handler = setup_logging()
     try:
         if args.command == "digest":
-            return asyncio.run(run_digest(args.output, args.budget))
+            return asyncio.run(run_digest(args.output, args.budget, handler))
         if args.command == "deliver":
             return asyncio.run(run_deliver(args.dry_run, args.budget))
-        return asyncio.run(run_refresh(args.budget))
+        return asyncio.run(run_refresh(args.budget, handler))
     except ArxivFeedsError as exc:
+        finish(handler)
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
-        return 2
+        return 4 if isinstance(exc, UpstreamError) else 2
 
 
 if __name__ == "__main__":

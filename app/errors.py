@@ -177,6 +177,10 @@ class LLMError(ArxivFeedsError):
         self.retryable = retryable
 
 
+class LLMUnreachable(LLMError):
+    """No connection to the LLM provider: the call never reached it (so it is not counted)."""
+
+
 class LLMBudgetExceeded(LLMError):
     """The daily cap on LLM calls is reached; no more calls until tomorrow (UTC)."""
 

@@ -16,7 +16,7 @@ import sys
 from array import array
 from typing import TYPE_CHECKING, Any
 
-from app.errors import LLMError
+from app.errors import LLMError, LLMUnreachable
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -167,6 +167,8 @@ def provider_error(exc: Exception, timeout: float, what: str = "the LLM") -> LLM
         return LLMError(f"{what} rejected the API key: {_short(exc)}", retryable=False)
     if isinstance(exc, openai.APITimeoutError):
         return LLMError(f"{what} timed out after {timeout:g}s")
+    if isinstance(exc, openai.APIConnectionError):  # never reached the provider: not a call
+        return LLMUnreachable(f"{what} cannot be reached: {_short(exc)}")
     if isinstance(exc, openai.APIError):
         return LLMError(f"the call to {what} failed: {_short(exc)}")
     return LLMError(f"{what} answered something unreadable: {_short(exc)}")
@@ -196,8 +198,13 @@ def build_llm(cfg: AISummary) -> LLMClient | None:
         cfg.resolved_base_url(),
         cfg.model,
         cfg.timeout,
-        off=f"LLM features are off: no API key in ${cfg.api_key_env} (or $OPENAI_API_KEY)",
+        off=f"LLM features are off: no API key in {key_variables(cfg.api_key_env)}",
     )
+
+
+def key_variables(name: str) -> str:
+    """``$MY_KEY or $OPENAI_API_KEY``, or just ``$OPENAI_API_KEY`` when that is the name."""
+    return f"${name}" + (" or $OPENAI_API_KEY" if name != "OPENAI_API_KEY" else "")
 
 
 def build_client(

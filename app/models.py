@@ -8,10 +8,11 @@ paper with the score and the keywords that earned it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -204,7 +205,10 @@ class RankedFeed(BaseModel):
     items: list[ScoredPaper]
 
     def updated(self) -> datetime:
-        """When the feed's content last changed: newest announcement or summary."""
+        """When the feed's content last changed: newest announcement or summary (an empty feed:
+        midnight New York of the listing's day, else when it was fetched)."""
         moments = [i.paper.published for i in self.items]
         moments += [i.summary.created_at for i in self.items if i.summary is not None]
+        if not moments and self.listing_day is not None:  # empty: the listing's day, not a clock
+            return datetime.combine(self.listing_day, time(0), tzinfo=ZoneInfo("America/New_York"))
         return max(moments, default=self.fetched_at)

@@ -187,3 +187,20 @@ def _number[N: (int, float)](query: Mapping[str, str], name: str, kind: type[N])
     if value != value or value in (float("inf"), float("-inf")):  # NaN, infinity
         raise InvalidQuery(f"{name}: {raw[:20]!r} is not a finite number")
     return value
+
+
+ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?")
+
+
+def parse_likes(raw: str, limit: int) -> tuple[str, ...]:
+    """Comma-separated arXiv ids (``2601.01493``, ``2601.01493v2``, ``hep-th/9901001``)."""
+    if len(raw) > MAX_PARAM_LENGTH:
+        raise InvalidQuery(f"like: longer than {MAX_PARAM_LENGTH} characters")
+    ids = parse_keywords(raw.replace(" ", ","), limit, "like")
+    for arxiv_id in ids:
+        if not ARXIV_ID.fullmatch(arxiv_id):
+            raise InvalidQuery(
+                f"like: {arxiv_id[:30]!r} is not an arXiv id",
+                hint="like 2601.01493 or 2601.01493v2",
+            )
+    return ids

@@ -43,6 +43,8 @@ class RefreshReport(BaseModel):
     """What a refresh did."""
 
     day: date | None = Field(description="Announcement day of the newest listing")
+    sample: bool = Field(description="The listing is the bundled sample: arXiv was not reached")
+    stale: bool = Field(description="arXiv failed; the feed holds an older copy")
     listed: int = Field(description="Papers in the listing(s) the feed draws on")
     items: int = Field(description="Papers in the configured feed")
     summarized: int = Field(description="Of the papers due a summary, how many have one")
@@ -80,6 +82,8 @@ async def refresh(
     delivered = await deliver_configured(services, feed, smtp=smtp)
     return RefreshReport(
         day=feed.listing_day,
+        sample=feed.sample,
+        stale=feed.stale,
         listed=feed.total_listed,
         items=len(feed.items),
         summarized=done,

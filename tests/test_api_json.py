@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from collections.abc import AsyncIterator
@@ -365,6 +366,8 @@ async def test_health_reports_the_last_refresh(tmp_path: Path) -> None:
         await c.get("/rss")
         after = (await c.get("/health")).json()
         assert after["upstream"] == "ok"
+        assert after["serving"] == "arxiv"
+        assert after["note"] is None
         refresh = after["last_refresh"]
         assert refresh["day"] == "2026-01-06"
         assert refresh["categories"] == CATS
@@ -379,6 +382,8 @@ async def test_health_reports_the_last_refresh(tmp_path: Path) -> None:
         assert (await c.get("/rss")).headers["x-arxiv-feeds-stale"] == "1"
         stale = (await c.get("/health")).json()
         assert stale["upstream"] == "stale"
+        assert stale["serving"] == "stale copy"
+        assert stale["note"].startswith("arXiv failed: the feeds serve the copy fetched 20")
         assert stale["last_refresh"]["stale"] is True
         assert stale["upstream_fetches"] == 2
     await app.state.runtime.aclose()
@@ -396,7 +401,7 @@ async def test_health_when_the_store_is_down(
         assert (await c.get("/health")).json()["store_reachable"] is False
 
 
-async def test_health_in_auto_mode_on_samples_is_stale(tmp_path: Path) -> None:
+async def test_health_in_auto_mode_on_samples_says_so(tmp_path: Path) -> None:
     def offline(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("Name or service not known", request=request)
 
@@ -409,8 +414,39 @@ async def test_health_in_auto_mode_on_samples_is_stale(tmp_path: Path) -> None:
         await c.get("/rss")
         body = (await c.get("/health")).json()
     await app.state.runtime.aclose()
-    assert body["upstream"] == "stale"
+    assert body["upstream"] == "unreachable"
+    assert body["serving"] == "sample"
+    assert body["note"].startswith("arXiv could not be reached: the feeds serve the bundled sample")
     assert body["last_refresh"]["sample"] is True
+    assert body["last_refresh"]["stale"] is False
+    assert body["last_refresh"]["fetched_at"] == "2026-01-06T05:00:02Z"  # when it was built
+
+
+async def test_sample_mode_says_so_once_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def offline(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    app = create_app(
+        make_settings(tmp_path, arxiv_source="auto"),
+        transport=httpx.MockTransport(offline),
+        store=MemoryStore(),
+    )
+    caplog.set_level(logging.INFO)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/rss")).status_code == 200
+        assert (await c.get("/rss/stat.ML")).status_code == 200  # a second request upstream
+        r = await c.get("/health")
+    await app.state.runtime.aclose()
+    assert r.json()["upstream"] == "unreachable"
+    said = [m for m in caplog.messages if "bundled sample" in m]
+    warnings = [m for m in said if m.startswith("arXiv cannot be reached")]
+    assert len(warnings) == 1, said
+    assert "abstracts cut to about 300 characters" in warnings[0]
+    requests = [m for m in caplog.messages if m.startswith("HTTP Request: GET http://127")]
+    assert len(requests) == 2
+    assert all(m.endswith('"sample 200 OK (bundled sample, not arXiv)"') for m in requests)
 
 
 # -- /feed.json ---------------------------------------------------------------------------------

@@ -50,7 +50,15 @@ async def test_every_configured_feed_is_listed(client: httpx.AsyncClient) -> Non
     for outline in found:
         assert outline.get("type") == "rss"
         assert outline.get("title") == outline.get("text")
+    assert found[0].get("htmlUrl") == "http://feeds.test/"  # the reading page
     assert found[1].get("htmlUrl") == "https://arxiv.org/list/cs.AI/new"
+    for outline in found:  # whole sentences, not cut
+        assert (outline.get("description") or "").endswith(
+            "filtered by keywords and ranked by score"
+        )
+    head = ET.fromstring(r.content).find("./head")
+    assert head is not None
+    assert [e.tag for e in head] == ["title"]  # only what the W3C validator knows
 
 
 async def test_a_reader_can_follow_every_outline(client: httpx.AsyncClient) -> None:

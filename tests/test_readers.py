@@ -38,7 +38,7 @@ import pytest
 from tests.arxiv_server import ARXIV_DATA, REPO, ArxivServer, UvicornProcess
 from tests.test_e2e import Item, keyword_pattern, source_items
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 DAY = "2026-01-06"
 CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]

@@ -1,36 +1,39 @@
-"""The web page (``/``) and the feed builder (``/build``).
+"""The reading page (``/``), the feed builder (``/build``) and ``/favicon.ico``, over ASGI.
 
-Over ASGI: the page lists the configured feeds, escapes hostile titles and sanitizes summaries,
-sends a Content-Security-Policy whose hashes match its one inline script and style, answers
-304 to a current copy, and ``/build`` redirects to the feed its form describes. In a real
-browser (Debian's chromium driven by Selenium, against the service under uvicorn): the script
-runs under that CSP, the URL updates as you type, the preview lists papers and submitting
-leads to a feed. Without chromium, chromedriver or selenium the browser test is skipped, except
-under CI (env ``CI`` set), where that is a failure (``make browsers-and-readers``).
+The page puts the ranked papers first (each with why it is there, a TL;DR, the rest folded,
+arXiv/PDF/code links), then a subscribe box with one URL per format and the builder, whose
+categories are checkboxes grouped by archive. Hostile titles are escaped and summaries
+sanitized; a Content-Security-Policy allows exactly its one inline script and style; it answers
+304 to a current copy; ``/build`` redirects to the feed its form describes, passing ``authors``
+and ``like`` through. The page in a real browser: ``tests/test_page_browser.py``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import os
 import re
-import shutil
-from collections.abc import Iterator
+import struct
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import httpx
 import pytest
+from pydantic import Field
 
 from app.main import create_app
-from app.models import AnnounceType, FeedQuery, Paper, RankedFeed, ScoredPaper, Summary
+from app.models import (
+    AnnounceType,
+    FeedQuery,
+    Paper,
+    RankedFeed,
+    Relevance,
+    ScoredPaper,
+    Summary,
+)
 from app.render.page import CSP, PageMeta, render_page
 from app.store import MemoryStore
-from tests.arxiv_server import ARXIV_DATA, ArxivServer, UvicornProcess
 from tests.conftest import FakeArxiv, listing, make_settings
 
 pytestmark = pytest.mark.anyio
@@ -52,29 +55,170 @@ def directive(csp: str, name: str) -> list[str]:
     raise AssertionError(f"no {name} in {csp}")
 
 
-async def test_page_lists_the_configured_feeds(client: httpx.AsyncClient) -> None:
+async def test_page_puts_the_papers_first(client: httpx.AsyncClient) -> None:
     r = await client.get("/")
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     page = r.text
-    for path in ["/rss", "/atom", "/feed.json"]:
-        assert f'href="{BASE}{path}"' in page
-        for cat in ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]:
-            assert f'href="{BASE}{path}/{cat}"' in page
-            assert f'data-copy="{BASE}{path}/{cat}"' in page
-    assert "cs.DC · Distributed, Parallel, and Cluster Computing" in page
-    assert 'href="/feeds.opml"' in page
-    assert 'href="/digest.md"' in page
-    assert '<form id="builder" method="get" action="/build"' in page
-    assert '<option value="cs.LG" selected>' in page
-    assert '<option value="hep-th">' in page  # the whole taxonomy to pick from
     rss = feedparser.parse((await client.get("/rss")).content)
-    assert rss.entries
+    assert len(rss.entries) > 20
     for entry in rss.entries[:20]:  # the feed's top papers, in the same order
         assert f'<a href="{entry.link}">' in page
     assert page.index(rss.entries[0].link) < page.index(rss.entries[1].link)
+    assert rss.entries[20].link not in page  # the page shows the top 20
+    assert "10 more in the feed." in page
+    first = page.index('<ol class="papers">')
+    assert first < page.index('id="subscribe"') < page.index('id="build"')
+    top = rss.entries[0].link.rsplit("/", 1)[-1]
+    assert f'<a href="https://arxiv.org/pdf/{top}v1">PDF</a>' in page
     assert "src=" not in page
     assert "<link" not in page
+
+
+async def test_subscribe_box_has_one_url_per_format(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/")).text
+    box = page[page.index('id="subscribe"') : page.index('id="build"')]
+    for path in ["/rss", "/atom", "/feed.json"]:
+        assert box.count(f'value="{BASE}{path}"') == 1
+        assert f'data-copy="{BASE}{path}"' in box
+    visible, folded = box.split('<details class="more">')
+    for cat in ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]:  # per-category feeds: folded
+        assert f"{BASE}/rss/{cat}" not in visible
+        assert f'href="{BASE}/rss/{cat}"' in folded
+        assert f'href="{BASE}/feed.json/{cat}"' in folded
+    assert "cs.DC · Distributed, Parallel, and Cluster Computing" in folded
+    assert 'href="/feeds.opml"' in folded
+    assert 'href="/digest.md"' in folded
+
+
+async def test_builder_picks_categories_with_checkboxes(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/")).text
+    form = page[page.index('<form id="builder"') : page.index("</form>")]
+    assert 'method="get" action="/build"' in form
+    assert '<select name="categories"' not in form  # no Ctrl-click list
+    for cat in ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]:
+        assert f'name="categories" value="{cat}" checked>' in form
+    assert 'name="categories" value="hep-th">' in form  # the whole taxonomy to pick from
+    assert 'name="categories" value="stat.ML">' in form
+    groups = re.findall(r"<details( open)?><summary>(.*?)</summary>", form)
+    labels = [label for _, label in groups]
+    assert labels[0].startswith("cs · Computer Science")
+    assert any(label.startswith("stat · Statistics") for label in labels)
+    assert [label for opened, label in groups if opened] == [labels[0]]  # the chosen archive
+    for name in ["keywords", "exclude", "authors", "like", "min_score"]:
+        assert f'name="{name}"' in form
+
+
+async def test_an_empty_feed_says_why(tmp_path: Path) -> None:
+    fake = FakeArxiv()
+    settings = make_settings(tmp_path, {"categories": ["cs.AI"], "keywords": ["zebrafish"]})
+    app = create_app(settings, transport=httpx.MockTransport(fake), store=MemoryStore())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as c:
+        page = (await c.get("/")).text
+    assert "No paper in this listing (" in page
+    assert "matches the keywords zebrafish" in page
+    assert '<ol class="papers">' not in page
+
+
+def paper(abstract: str = "We do things.", authors: int = 2) -> Paper:
+    when = datetime(2026, 1, 6, 5, tzinfo=UTC)
+    return Paper(
+        arxiv_id="2601.00001", version=2, title="A title", abstract=abstract,
+        authors=[f"Author {n}" for n in range(authors)], categories=["cs.AI"],
+        primary_category="cs.AI", announce_type=AnnounceType.NEW,
+        announced=date(2026, 1, 6), published=when,
+    )  # fmt: skip
+
+
+def one_paper_page(item: ScoredPaper, sample: bool = False) -> str:
+    when = datetime(2026, 1, 6, 5, tzinfo=UTC)
+    feed = RankedFeed(
+        query=FeedQuery(categories=("cs.AI",)), listing_day=date(2026, 1, 6), fetched_at=when,
+        total_listed=1, items=[item], sample=sample,
+    )  # fmt: skip
+    meta = PageMeta(title="T", base_url=BASE, categories=("cs.AI",), keywords=("agents",))
+    return render_page(feed, meta).decode()
+
+
+def test_each_paper_says_why_it_is_there() -> None:
+    relevance = Relevance(score=8, reason="Agents <b>planning</b>", model="m")
+    item = ScoredPaper(
+        paper=paper(), score=2.5, matched=["agents", "planning"], title_matched=["planning"],
+        rank=1, relevance=relevance,
+    )  # fmt: skip
+    page = one_paper_page(item)
+    why = re.search(r'<p class="why">(.*?)</p>', page)
+    assert why is not None
+    assert why.group(1) == (
+        "score <b>2.5</b> · matches <mark>agents</mark>, <mark>planning</mark> (title) · "
+        "relevance <b>8/10</b>: Agents &lt;b&gt;planning&lt;/b&gt;"
+    )
+
+
+class FollowedPaper(ScoredPaper):
+    """A ScoredPaper with a reason this page does not know by name."""
+
+    followed_authors: list[str] = Field(default_factory=list)
+
+
+def test_further_reasons_are_shown_too() -> None:
+    item = FollowedPaper(
+        paper=paper(), score=1, matched=[], title_matched=[], rank=1,
+        followed_authors=["Author 1", "<Author 2>"],
+    )  # fmt: skip
+    page = one_paper_page(item)
+    assert "followed authors: Author 1, &lt;Author 2&gt;" in page
+    quiet = FollowedPaper(paper=paper(), score=1, matched=[], title_matched=[], rank=1)
+    assert "followed authors" not in one_paper_page(quiet)
+
+
+def test_tldr_is_visible_and_the_rest_folded() -> None:
+    when = datetime(2026, 1, 6, 5, tzinfo=UTC)
+    markdown = (
+        "## 1. Main contributions\n\nA planner for agents. It is fast. "
+        + "More words. " * 40
+        + "\n\n## 2. Methods\n\nDetails."
+    )
+    summary = Summary(
+        versioned_id="2601.00001v2", model="m", language="en", source="abstract",
+        markdown=markdown, created_at=when,
+    )  # fmt: skip
+    abstract = "We plan. " * 80 + "Code: https://github.com/org/planner."
+    item = ScoredPaper(
+        paper=paper(abstract, authors=12), score=1, matched=[], title_matched=[], rank=1,
+        summary=summary,
+    )  # fmt: skip
+    page = one_paper_page(item)
+    tldr = re.search(r'<div class="tldr"><b>TL;DR:</b> <p>(.*?)</p></div>', page)
+    assert tldr is not None
+    assert tldr.group(1).startswith("A planner for agents. It is fast. More words.")
+    assert len(tldr.group(1)) <= 300
+    assert "<details><summary>Full AI summary (m)</summary>" in page
+    assert "<h2>2. Methods</h2>" in page  # the whole summary, folded
+    assert "<details><summary>Abstract</summary>" in page
+    assert '<a href="https://github.com/org/planner" rel="nofollow noopener">Code</a>' in page
+    assert "Author 7, <small>" not in page  # eight authors, then a count
+    assert "Author 7 <small>and 4 more</small>" in page.replace(",", "")
+
+
+def test_a_short_abstract_is_shown_whole() -> None:
+    item = ScoredPaper(paper=paper("Short. Cut mid"), score=1, matched=[], title_matched=[], rank=1)
+    page = one_paper_page(item, sample=True)
+    assert '<div class="tldr"><b>Abstract:</b> <p>Short. Cut mid…</p></div>' in page
+    assert "<details>" not in page.split('<main id="papers">')[1].split("</main>")[0]
+    assert "real papers of that day, abstracts cut to about 300 characters" in page
+
+
+async def test_favicon_is_an_icon(client: httpx.AsyncClient) -> None:
+    r = await client.get("/favicon.ico")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/x-icon"
+    reserved, kind, count = struct.unpack("<HHH", r.content[:6])
+    assert (reserved, kind, count) == (0, 1, 1)
+    width, height, *_, size, offset = struct.unpack("<BBBBHHII", r.content[6:22])
+    image = r.content[offset : offset + size]
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", image[16:24]) == (width, height) == (32, 32)
 
 
 async def test_csp_allows_only_the_inline_script_and_style(client: httpx.AsyncClient) -> None:
@@ -141,7 +285,8 @@ def test_summaries_are_sanitized() -> None:
         total_listed=1, items=[item],
     )  # fmt: skip
     page = render_page(feed, PageMeta(title="T", base_url=BASE, categories=("cs.AI",))).decode()
-    assert "<details><summary>AI summary (m&lt;o&gt;del)</summary>" in page
+    assert "<details><summary>Full AI summary (m&lt;o&gt;del)</summary>" in page
+    assert "<b>TL;DR:</b> <p><strong>Bold</strong> claim" in page
     assert "<strong>Bold</strong>" in page
     assert "A &lt;i&gt;title&lt;/i&gt;" in page
     assert "onerror" not in page.replace("&lt;img src=x onerror=alert(1)&gt;", "")
@@ -180,6 +325,15 @@ async def test_build_redirects_to_the_feed(
     assert items
 
 
+async def test_build_passes_authors_and_likes_through(client: httpx.AsyncClient) -> None:
+    query = "authors=Jane%20Doe,%20%20J.%20Smith&like=2601.01493%202601.01209v1&format=json"
+    r = await client.get(f"/build?keywords=&{query}")
+    assert r.status_code == 303
+    assert r.headers["location"] == (
+        "/feed.json?authors=Jane%20Doe,J.%20Smith&like=2601.01493,2601.01209v1"
+    )
+
+
 async def test_build_without_categories_keeps_the_configured_ones(
     client: httpx.AsyncClient,
 ) -> None:
@@ -200,6 +354,7 @@ async def test_build_without_categories_keeps_the_configured_ones(
         ("format=xml", 422, "invalid_query"),
         ("min_score=lots", 422, "invalid_query"),
         ("min_score=-1", 422, "invalid_query"),
+        ("like=2601.01493,not-an-id", 422, "invalid_query"),
     ],
 )
 async def test_build_rejects_bad_values(
@@ -217,107 +372,3 @@ async def test_build_error_is_a_page_for_a_browser(client: httpx.AsyncClient) ->
     assert "arXiv has no category &#x27;cs.XX&#x27;" in r.text
     assert "did you mean cs.AI" in r.text
     assert r.headers["content-security-policy"] == CSP
-
-
-# -- in a real browser ------------------------------------------------------------------------
-
-CHROME_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--window-size=1200,1600",
-]  # fmt: skip
-
-
-def need_browser() -> tuple[str, str]:
-    """chromium and chromedriver (and selenium), or skip (fail under CI)."""
-    chromium = shutil.which("chromium")
-    driver = shutil.which("chromedriver") or (
-        "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").is_file() else None
-    )
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        driver = None
-    if chromium is None or driver is None:
-        message = "chromium, chromium-driver or selenium is missing (make browsers-and-readers)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI must provide them")
-        pytest.skip(f"{message}: the page is not tested in a browser")
-    return chromium, driver
-
-
-@pytest.fixture(scope="module")
-def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The service under uvicorn, arXiv on loopback; yields its base URL."""
-    config = tmp_path_factory.mktemp("web") / "config.json"
-    config.write_text(json.dumps({"categories": ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]}))
-    pair = (ARXIV_DATA / "cs.DC-2026-01-06.xml").read_bytes()  # no recorded cs.DC+cs.LG
-    with ArxivServer({"cs.DC+cs.LG": pair}, day="2026-01-06") as upstream_url:
-        env = {
-            "ARXIV_RSS_URL": upstream_url,
-            "ARXIV_SOURCE": "live",
-            "ARXIV_FEEDS_MIN_REQUEST_INTERVAL": "0",
-            "ARXIV_FEEDS_CONFIG": str(config),
-        }
-        with UvicornProcess("app.main:app", env=env, startup_timeout=30) as proc:
-            yield proc.url
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    chromium, driver_path = need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in [*CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.mark.e2e
-def test_builder_in_a_browser(live_service: str, browser: Any) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-
-    wait = WebDriverWait(browser, 15)
-    browser.get(live_service + "/")
-    assert browser.title == "arXiv papers"
-    copy = browser.find_elements(By.CSS_SELECTOR, "button[data-copy]")
-    assert copy
-    assert all(b.is_displayed() for b in copy)
-    built = browser.find_element(By.ID, "built")
-    assert built.text == f"{live_service}/rss/cs.AI+cs.CL+cs.DC+cs.LG"
-
-    categories = Select(browser.find_element(By.NAME, "categories"))
-    categories.deselect_all()
-    categories.select_by_value("cs.DC")
-    categories.select_by_value("cs.LG")
-    browser.find_element(By.NAME, "keywords").send_keys("Inference, distributed training")
-    want = f"{live_service}/rss/cs.DC+cs.LG?keywords=Inference,distributed%20training"
-    wait.until(lambda d: built.text == want)
-
-    browser.find_element(By.ID, "preview-button").click()
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#preview li"))
-    previewed = browser.find_elements(By.CSS_SELECTOR, "#preview li a")
-    assert previewed
-    assert all(a.get_attribute("href").startswith("https://arxiv.org/abs/") for a in previewed)
-
-    logged = browser.get_log("browser")
-    problems = [e for e in logged if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]]
-    assert problems == []  # no CSP violation, no script error
-
-    browser.find_element(By.CSS_SELECTOR, "#builder button[type=submit]").click()
-    wait.until(lambda d: "/build" not in d.current_url and d.current_url != live_service + "/")
-    assert browser.current_url == want
-    parsed = feedparser.parse(httpx.get(browser.current_url, timeout=15).content)
-    assert parsed.bozo == 0
-    assert len(parsed.entries) > 0
-    assert parsed.feed.title == "arXiv papers: cs.DC+cs.LG"

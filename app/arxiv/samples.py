@@ -1,15 +1,22 @@
 """Bundled sample listings, served through the same fetch path as arXiv itself.
 
-``SampleTransport`` is an httpx transport that answers ``/<cats>`` from ``app/samples/`` (real
-listings of cs.AI, cs.CL, cs.DC and cs.LG for one day). A combination without a bundled file is
-built the way arXiv builds it: the items of each category once, in order. ``FallbackTransport``
-tries the real network first and uses the samples only when arXiv cannot be reached at all,
-which is what ``ARXIV_SOURCE=auto`` does so the service works on a machine without internet.
+``SampleTransport`` is an httpx transport that answers ``/<cats>`` from ``app/samples/``: the
+listings of cs.AI, cs.CL, cs.DC and cs.LG for 2026-01-06, built from real papers of that day
+with their abstracts cut to about 300 characters. A combination without a bundled file is built
+the way arXiv builds it: the items of each category once, in order. Its answers say what they
+are: ``X-Arxiv-Feeds-Sample: 1``, ``Last-Modified`` = the sample's build date, and the status
+line httpx logs reads ``"sample 200 OK (bundled sample, not arXiv)"``. ``FallbackTransport``
+tries the real network first and uses the samples only when arXiv cannot be reached at all
+(``ARXIV_SOURCE=auto``, so the service works on a machine without internet); it logs one
+warning saying so and why, the first time.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,6 +26,13 @@ from lxml import etree
 from app.arxiv.fetch import SAMPLE_HEADER
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLE_DAY = "2026-01-06"
+ABOUT = (
+    f"the bundled sample listings of {SAMPLE_DAY} (real papers of that day, abstracts cut to "
+    "about 300 characters)"
+)
+STATUS = {"http_version": b"sample", "reason_phrase": b"OK (bundled sample, not arXiv)"}
+log = logging.getLogger(__name__)
 
 
 class SampleTransport(httpx.AsyncBaseTransport):
@@ -32,7 +46,11 @@ class SampleTransport(httpx.AsyncBaseTransport):
         name = unquote(request.url.path.rstrip("/").rsplit("/", 1)[-1])
         body = self.listing(name.split("+"))
         headers = {"content-type": "application/rss+xml; charset=utf-8", SAMPLE_HEADER: "1"}
-        return httpx.Response(200, content=body, headers=headers, request=request)
+        if built := _build_date(body):
+            headers["last-modified"] = built
+        return httpx.Response(
+            200, content=body, headers=headers, request=request, extensions=dict(STATUS)
+        )
 
     def available(self) -> list[str]:
         """The categories that have a bundled listing."""
@@ -77,14 +95,45 @@ class FallbackTransport(httpx.AsyncBaseTransport):
     def __init__(self, primary: httpx.AsyncBaseTransport, fallback: SampleTransport) -> None:
         self.primary = primary
         self.fallback = fallback
+        self.warned = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Try the network; on a connection failure answer from the samples."""
         try:
             return await self.primary.handle_async_request(request)
-        except httpx.ConnectError:
+        except httpx.ConnectError as exc:
+            if not self.warned:
+                self.warned = True
+                log.warning(
+                    "arXiv cannot be reached (%s: %s), so this service serves %s; it asks "
+                    "arXiv again every 10 minutes (ARXIV_SOURCE=live turns samples off)",
+                    type(exc).__name__,
+                    exc or "no answer",
+                    ABOUT,
+                )
             return await self.fallback.handle_async_request(request)
 
     async def aclose(self) -> None:
         """Close the real transport."""
         await self.primary.aclose()
+
+
+def _build_date(listing: bytes) -> str | None:
+    """The listing's ``lastBuildDate`` as an HTTP date, if it has a readable one."""
+    start = listing.find(b"<lastBuildDate>")
+    end = listing.find(b"</lastBuildDate>", start)
+    if start < 0 or end < 0:
+        return None
+    try:
+        moment = parsedate_to_datetime(listing[start + 15 : end].decode().strip())
+    except (TypeError, ValueError):
+        return None
+    return format_datetime(moment, usegmt=True) if moment.tzinfo else None
+
+
+def sample_built(last_modified: str | None) -> datetime | None:
+    """When a sample listing was built (its ``Last-Modified``): a sample's "fetched" time."""
+    try:
+        return parsedate_to_datetime(last_modified) if last_modified else None
+    except (TypeError, ValueError):
+        return None

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.arxiv.fetch import ArxivFetcher
 from app.arxiv.parse import parse_listing
+from app.arxiv.samples import sample_built
 from app.arxiv.schedule import NEW_YORK, next_update
 from app.caches import LRU
 from app.errors import UpstreamError, UpstreamUnavailable
@@ -142,7 +143,8 @@ class ListingService:
                 listing = old.model_copy(update={"fetched_at": now})
             else:
                 content = result.content or b""
-                listing = await asyncio.to_thread(parse_listing, content, categories, now)
+                built = sample_built(result.last_modified) if result.sample else None
+                listing = await asyncio.to_thread(parse_listing, content, categories, built or now)
                 listing = listing.model_copy(
                     update={
                         "sample": result.sample,

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.errors import LLMBudgetExceeded, LLMError
-from app.llm import LLMClient, build_client
+from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
+from app.llm import LLMClient, build_client, key_variables
 from app.models import Paper
 from app.store.base import Store
 from app.summaries.summarize import CallBudget
@@ -223,9 +223,14 @@ class Embedder:
     async def _request(self, keys: list[str], texts: list[str]) -> dict[str, Vector]:
         await self.budget.take()
         self.calls += 1
-        rows = await self.client.embed(
-            texts, dimensions=self.cfg.dimensions, encoding=self.cfg.encoding_format
-        )
+        try:
+            rows = await self.client.embed(
+                texts, dimensions=self.cfg.dimensions, encoding=self.cfg.encoding_format
+            )
+        except LLMUnreachable:  # never reached the provider: not a call
+            await self.budget.give_back()
+            self.calls -= 1
+            raise
         for key, row in zip(keys, rows, strict=True):
             await self.store.set(key, encode_vector(row))
         return dict(zip(keys, rows, strict=True))
@@ -247,6 +252,6 @@ def build_embedder(cfg: EmbeddingsSettings, store: Store, budget: CallBudget) ->
         cfg.resolved_base_url(),
         cfg.model,
         cfg.timeout,
-        off=f"embeddings are off: no API key in ${cfg.api_key_env} (or $OPENAI_API_KEY)",
+        off=f"embeddings are off: no API key in {key_variables(cfg.api_key_env)}",
     )
     return None if client is None else Embedder(client, store, budget, cfg)

@@ -13,6 +13,7 @@ come from the listing, never from the clock, so the same listing renders the sam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -40,6 +41,27 @@ def feed_title(feed: RankedFeed, base_title: str) -> str:
     """``arXiv papers: cs.AI+cs.LG`` (marked when the data is a bundled sample)."""
     title = f"{base_title}: {'+'.join(feed.query.categories)}"
     return f"{title} (sample data)" if feed.sample else title
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def feed_description(feed: RankedFeed) -> str:
+    """What the feed is; when it is empty, why (so a reader shows more than nothing)."""
+    text = f"arXiv papers in {', '.join(feed.query.categories)}, filtered by keywords and ranked"
+    if feed.items:
+        return text + " by score"
+    day = f"{feed.listing_day.isoformat()}, " if feed.listing_day else ""
+    listing = f"this listing ({day}{feed.total_listed} papers)"
+    if feed.total_listed == 0:
+        why = f"arXiv listed no papers{day and ' on ' + day[:-2]} (none on weekends and holidays)"
+    elif feed.query.keywords:
+        kws = feed.query.keywords
+        named = ", ".join(kws[:5]) + (f" and {len(kws) - 5} more" if len(kws) > 5 else "")
+        why = f"no matches for these keywords ({_NOT_XML.sub('', named)}) in {listing}"
+    else:
+        why = f"no paper in {listing} passes the filters"
+    return f"{text} by score. Empty: {why}."
 
 
 def item_html(item: ScoredPaper) -> str:
@@ -103,10 +125,9 @@ def _generator(feed: RankedFeed, meta: FeedMeta, atom: bool) -> Any:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)  # Atom has <author> for each author
     fg.register_extension("arxiv", ArxivFeedExtension, ArxivEntryExtension)
-    cats = ", ".join(feed.query.categories)
     fg.id(meta.self_url)
     fg.title(feed_title(feed, meta.title))
-    fg.subtitle(f"arXiv papers in {cats}, filtered by keywords and ranked by score")
+    fg.subtitle(feed_description(feed))
     fg.link(href=meta.self_url, rel="self")
     fg.link(href=meta.site_url, rel="alternate")  # feedgen's RSS <link> is the last one added
     fg.language("en")

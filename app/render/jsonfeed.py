@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.arxiv.links import CodeLink, code_links
 from app.models import AnnounceType, RankedFeed, ScoredPaper
-from app.render.feeds import FeedMeta, feed_title, item_html
+from app.render.feeds import FeedMeta, feed_description, feed_title, item_html
 
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
 MEDIA_TYPE = "application/feed+json; charset=utf-8"
@@ -81,10 +81,7 @@ def json_feed(feed: RankedFeed, meta: FeedMeta) -> JSONFeed:
         title=feed_title(feed, meta.title),
         home_page_url=meta.site_url,
         feed_url=meta.self_url,
-        description=(
-            f"arXiv papers in {', '.join(feed.query.categories)}, "
-            "filtered by keywords and ranked by score"
-        ),
+        description=feed_description(feed),
         items=[_item(i, f"{meta.site_url}docs") for i in feed.items],
     )
 

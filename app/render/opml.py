@@ -1,7 +1,8 @@
 """OPML 2.0 subscription lists (pure: outlines in, UTF-8 bytes out).
 
-``feed_outlines`` lists the configured feed (``/rss``) and one feed per configured category
-(``/rss/cs.AI``), titled with arXiv's name for the category; ``render_opml`` writes them with
+``feed_outlines`` lists the configured feed (``/rss``, its ``htmlUrl`` the reading page ``/``)
+and one feed per configured category (``/rss/cs.AI``, its ``htmlUrl`` arXiv's listing), titled
+with arXiv's name for the category; ``render_opml`` writes them with
 ``xml.etree``, so names and URLs are always escaped. Characters XML cannot hold at all (control
 characters) are dropped, so the document is always well-formed.
 """
@@ -40,7 +41,9 @@ def feed_outlines(categories: Sequence[str], base_url: str, title: str) -> list[
     combined = Outline(
         text=f"{title}: {'+'.join(categories)}",
         xml_url=f"{base}/rss",
-        description=f"arXiv papers in {', '.join(categories)}, filtered by keywords and ranked",
+        html_url=f"{base}/",
+        description=f"arXiv papers in {', '.join(categories)}, filtered by keywords and ranked "
+        "by score",
     )
     return [combined] + [
         _category(cat, f"{base}/rss/{quote(cat, safe='.-')}", title) for cat in categories

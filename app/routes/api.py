@@ -7,7 +7,7 @@ listing as this instance holds it in memory; it never calls arXiv.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from app import __version__
 from app.arxiv import taxonomy
+from app.arxiv.samples import ABOUT
 from app.wiring import ServicesDep
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from app.wiring import Services
 
 STORE_PING_TIMEOUT = 2.0  # seconds
-UpstreamStatus = Literal["ok", "stale", "unknown"]
+UpstreamStatus = Literal["ok", "stale", "unreachable", "off", "unknown"]
+Serving = Literal["arxiv", "stale copy", "sample"]
 
 router = APIRouter(tags=["api"])
 
@@ -65,10 +67,16 @@ class Health(BaseModel):
     store_reachable: bool = Field(description="Whether the store answers a ping")
     arxiv_source: str
     upstream: UpstreamStatus = Field(
-        description="ok: the last fetch of the configured listing worked; stale: arXiv failed "
-        "and an older copy (or, in auto mode, the bundled sample) is served; unknown: not "
-        "fetched by this instance yet"
+        description="ok: the last fetch of the configured listing from arXiv worked; stale: "
+        "arXiv failed and an older copy is served; unreachable: arXiv could not be reached and "
+        "the bundled sample is served (ARXIV_SOURCE=auto); off: ARXIV_SOURCE=sample, arXiv is "
+        "not asked; unknown: not fetched by this instance yet"
     )
+    serving: Serving | None = Field(
+        description="What the feeds hold: arXiv's listing, an older copy of it, or the bundled "
+        "sample; null until the listing is fetched"
+    )
+    note: str | None = Field(description="In plain words, when the feeds are not arXiv's today")
     upstream_fetches: int
     catalog: list[str] = Field(description="Categories this instance holds")
     adhoc_budget: AdhocBudget
@@ -97,6 +105,8 @@ async def health(services: ServicesDep) -> Health:
         store_reachable=await ping(services.store),
         arxiv_source=source,
         upstream=upstream_status(cached, source),
+        serving=serving(cached),
+        note=note(cached, source),
         upstream_fetches=services.listings.fetches,
         catalog=services.catalog.held(),
         adhoc_budget=AdhocBudget(
@@ -125,9 +135,31 @@ def upstream_status(cached: Cached | None, arxiv_source: str) -> UpstreamStatus:
     if cached is None:
         return "unknown"
     listing = cached.listing
-    if listing.stale or (listing.sample and arxiv_source == "auto"):
-        return "stale"
-    return "ok"
+    if listing.sample:
+        return "unreachable" if arxiv_source == "auto" else "off"
+    return "stale" if listing.stale else "ok"
+
+
+def serving(cached: Cached | None) -> Serving | None:
+    """What the feeds hold (see ``Health.serving``)."""
+    if cached is None:
+        return None
+    listing = cached.listing
+    return "sample" if listing.sample else "stale copy" if listing.stale else "arxiv"
+
+
+def note(cached: Cached | None, arxiv_source: str) -> str | None:
+    """One plain sentence when the feeds do not hold a fresh listing from arXiv."""
+    if cached is None:
+        return None
+    listing = cached.listing
+    if listing.sample:
+        why = "arXiv could not be reached" if arxiv_source == "auto" else "ARXIV_SOURCE=sample"
+        return f"{why}: the feeds serve {ABOUT}"
+    if listing.stale:
+        when = listing.fetched_at.astimezone(UTC)
+        return f"arXiv failed: the feeds serve the copy fetched {when:%Y-%m-%d %H:%M} UTC"
+    return None
 
 
 def _held(services: Services) -> Cached | None:

@@ -1,5 +1,6 @@
 """The web page: ``GET /`` (the configured feeds, a feed builder, today's top papers) and
-``GET /build`` (the builder's form: a 303 redirect to the feed URL it describes).
+``GET /build`` (the builder's form: a 303 redirect to the feed URL it describes), and
+``GET /favicon.ico``.
 
 The page is rendered by ``app.render.page`` from the configured feed and cached like the feeds
 (ETag, 304, Cache-Control until arXiv's next update). Both answers carry a Content-Security-Policy
@@ -15,7 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.errors import ArxivFeedsError, InvalidQuery
 from app.http_cache import Rendered
 from app.pipeline import feed_for
-from app.queries import MAX_PARAM_LENGTH, apply_overrides, parse_feed_params
+from app.queries import (
+    MAX_PARAM_LENGTH,
+    apply_overrides,
+    parse_feed_params,
+    parse_keywords,
+    parse_likes,
+)
+from app.render.favicon import favicon_ico
 from app.render.page import CSP, FORMAT_PATHS, PageMeta, feed_path, render_error_page, render_page
 from app.serving import base_url, respond
 from app.wiring import ServicesDep
@@ -55,6 +63,13 @@ async def page(request: Request, services: ServicesDep) -> Response:
     return response
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """The site icon browsers and feed readers ask for."""
+    headers = {"Cache-Control": "public, max-age=604800"}
+    return Response(favicon_ico(), media_type="image/x-icon", headers=headers)
+
+
 @router.get(
     "/build",
     status_code=303,
@@ -65,7 +80,8 @@ async def build(request: Request, services: ServicesDep) -> Response:
     """The feed builder's form -> ``303`` to ``/rss/cs.AI+cs.LG?keywords=...`` (or Atom, JSON).
 
     Takes ``categories`` (repeated, or joined with ``+`` or ``,``; none: the configured ones),
-    ``keywords``, ``exclude``, ``min_score`` and ``format`` (``rss``, ``atom`` or ``json``).
+    ``keywords``, ``exclude``, ``authors`` (names to follow), ``like`` (arXiv ids of papers you
+    like), ``min_score`` and ``format`` (``rss``, ``atom`` or ``json``).
     """
     try:
         return RedirectResponse(_target(request, services), status_code=303)
@@ -104,4 +120,6 @@ def _target(request: Request, services: ServicesDep) -> str:
         query.keywords if params.keywords is not None else None,
         query.exclude if params.exclude is not None else None,
         params.min_score,
+        authors=parse_keywords(blank.get("authors", ""), settings.max_query_keywords, "authors"),
+        like=parse_likes(blank.get("like", ""), settings.max_query_keywords),
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from app.errors import LLMBudgetExceeded, LLMError
+from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
 from app.llm import LLMClient
 from app.models import Paper, Relevance
 from app.store.base import Store
@@ -131,6 +131,9 @@ class RelevanceRater:
                 self.calls += 1
                 answer = parse_ratings(await self.llm.chat(messages, json_schema=SCHEMA))
             except LLMError as exc:
+                if isinstance(exc, LLMUnreachable):
+                    await self.budget.give_back()
+                    self.calls -= 1
                 level = logging.INFO if isinstance(exc, LLMBudgetExceeded) else logging.WARNING
                 log.log(level, "relevance batch of %d failed: %s", len(papers), exc.message)
                 return {}

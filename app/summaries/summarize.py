@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from app.errors import LLMBudgetExceeded, LLMError
+from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
 from app.llm import LLMClient, Message
 from app.models import Paper, Summary
 from app.store.base import Store
@@ -54,6 +54,10 @@ class CallBudget:
         used = await self.store.incr(self.key(), 1, ttl=2 * 86400)
         if used > self.cap:
             raise LLMBudgetExceeded(f"the daily cap of {self.cap} LLM calls is reached")
+
+    async def give_back(self) -> None:
+        """Uncount one call that never reached the provider."""
+        await self.store.incr(self.key(), -1, ttl=2 * 86400)
 
     async def used(self) -> int:
         """Calls counted today."""
@@ -168,6 +172,9 @@ class Summarizer:
                 log.warning("not summarizing %s: %s", paper.versioned_id, exc.message)
                 return None
             except LLMError as exc:
+                if isinstance(exc, LLMUnreachable):
+                    await self.budget.give_back()
+                    self.calls -= 1
                 await self._record_failure(paper, key, exc)
                 return None
             except Exception:  # a bug, or the client closed under us: never the reader's problem
