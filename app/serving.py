@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response
 
@@ -25,6 +25,7 @@ from app.render.feeds import FeedMeta, render_atom, render_rss
 from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
 from app.render.jsonfeed import render_json_feed
 from app.render.markdown import DigestMeta, render_digest
+from app.render.page import CSP, PageMeta, render_page
 from app.wiring import get_services
 
 if TYPE_CHECKING:
@@ -226,3 +227,48 @@ async def serve_feed(
         return Rendered.of(renderer(feed, meta), media_type, feed.updated())
 
     return respond(request, services.render(key, feed, make), feed)
+
+
+HTML = "text/html; charset=utf-8"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+async def serve_page(
+    request: Request,
+    services: Services,
+    query: FeedQuery,
+    title: str,
+    *,
+    feed_paths: Mapping[str, str] | None = None,
+    links: tuple[tuple[str, str], ...] | None = None,
+) -> Response:
+    """The reading page of ``query``'s feed, cached and conditional like the feeds."""
+    feed = await feed_for(services, query)
+    base = base_url(request, services.settings.public_url)
+    extras = hashlib.sha256(repr((title, feed_paths, links)).encode()).hexdigest()[:16]
+    key = f"page|{base}|{query.cache_key}|{extras}"
+
+    def make() -> Rendered:
+        extra: dict[str, Any] = {}
+        if feed_paths is not None:
+            extra = {"feed_paths": feed_paths, "category_feeds": False}
+        if links is not None:
+            extra["links"] = links
+        meta = PageMeta(
+            title=title,
+            base_url=base,
+            categories=query.categories,
+            keywords=query.keywords,
+            exclude=query.exclude,
+            min_score=query.min_score,
+            **extra,
+        )
+        return Rendered.of(render_page(feed, meta), HTML, feed.updated())
+
+    response = respond(request, services.render(key, feed, make), feed)
+    response.headers.update(SECURITY_HEADERS)
+    return response

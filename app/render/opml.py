@@ -50,6 +50,17 @@ def feed_outlines(categories: Sequence[str], base_url: str, title: str) -> list[
     ]
 
 
+def profile_outline(name: str, title: str, base_url: str, categories: Sequence[str]) -> Outline:
+    """One profile's feed."""
+    base = base_url.rstrip("/")
+    return Outline(
+        text=title,
+        xml_url=f"{base}/p/{name}/rss",
+        html_url=f"{base}/p/{name}/",
+        description=f"Profile {name}: arXiv papers in {', '.join(categories)}, ranked for it",
+    )
+
+
 def _category(cat: str, xml_url: str, title: str) -> Outline:
     known = taxonomy.lookup(cat)
     name = f"{known.name} ({cat})" if known else cat

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.render.opml import feed_outlines, render_opml
+from app.render.opml import feed_outlines, profile_outline, render_opml
 from app.serving import DIGEST_RESPONSES, OPENAPI_EXTRA, base_url, serve_digest
 from app.wiring import ServicesDep
 
@@ -40,9 +40,10 @@ async def digest(request: Request, services: ServicesDep) -> Response:
 async def opml(request: Request, services: ServicesDep) -> Response:
     """Every configured feed as an OPML 2.0 list, to import into a feed reader."""
     settings = services.settings
-    outlines = feed_outlines(
-        settings.categories, base_url(request, settings.public_url), settings.feed_title
-    )
+    base = base_url(request, settings.public_url)
+    outlines = feed_outlines(settings.categories, base, settings.feed_title)
+    for p in await services.profiles.all():
+        outlines.append(profile_outline(p.name, p.title(settings), base, p.query.categories))
     return Response(
         content=render_opml(settings.feed_title, outlines),
         media_type=OPML,

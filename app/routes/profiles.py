@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from app.auth import check_bearer
@@ -22,6 +23,7 @@ from app.serving import (
     base_url,
     serve_digest,
     serve_feed,
+    serve_page,
 )
 from app.wiring import Services, ServicesDep, get_services
 
@@ -124,6 +126,17 @@ async def profile_digest(name: str, request: Request, services: ServicesDep) -> 
     paths = (f"{prefix}/rss", f"{prefix}/atom", f"{prefix}/feed.json")
     title = profile.title(services.settings)
     return await serve_digest(request, services, base=profile.query, title=title, feed_paths=paths)
+
+
+@router.get("/p/{name}/", response_class=HTMLResponse, include_in_schema=False)
+async def profile_page(name: str, request: Request, services: ServicesDep) -> Response:
+    """A profile's reading page."""
+    profile = await services.profiles.get(name)
+    prefix = f"/p/{name}"
+    paths = {"rss": f"{prefix}/rss", "atom": f"{prefix}/atom", "json": f"{prefix}/feed.json"}
+    links = (("Markdown digest", f"{prefix}/digest.md"), ("All feeds (home)", "/"))
+    title = profile.title(services.settings)
+    return await serve_page(request, services, profile.query, title, feed_paths=paths, links=links)
 
 
 @router.get("/api/profiles", response_model=list[ProfileOut])

@@ -14,8 +14,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.errors import ArxivFeedsError, InvalidQuery
-from app.http_cache import Rendered
-from app.pipeline import feed_for
 from app.queries import (
     MAX_PARAM_LENGTH,
     apply_overrides,
@@ -24,43 +22,24 @@ from app.queries import (
     parse_likes,
 )
 from app.render.favicon import favicon_ico
-from app.render.page import CSP, FORMAT_PATHS, PageMeta, feed_path, render_error_page, render_page
-from app.serving import base_url, respond
+from app.render.page import DEFAULT_LINKS, FORMAT_PATHS, feed_path, render_error_page
+from app.serving import SECURITY_HEADERS, serve_page
 from app.wiring import ServicesDep
 
 router = APIRouter(tags=["web"])
-
-HTML = "text/html; charset=utf-8"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def page(request: Request, services: ServicesDep) -> Response:
     """The web page for the configured feed."""
-    settings = services.settings
-    query = services.configured
-    feed = await feed_for(services, query)
-    base = base_url(request, settings.public_url)
-    key = f"page|{base}"
-
-    def make() -> Rendered:
-        meta = PageMeta(
-            title=settings.feed_title,
-            base_url=base,
-            categories=query.categories,
-            keywords=query.keywords,
-            exclude=query.exclude,
-            min_score=query.min_score,
-        )
-        return Rendered.of(render_page(feed, meta), HTML, feed.updated())
-
-    response = respond(request, services.render(key, feed, make), feed)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    profiles = [
+        (f"Profile: {p.title(services.settings)}", f"/p/{p.name}/")
+        for p in await services.profiles.all()
+    ]
+    links = (*DEFAULT_LINKS, *profiles)
+    return await serve_page(
+        request, services, services.configured, services.settings.feed_title, links=links
+    )
 
 
 @router.get("/favicon.ico", include_in_schema=False)
