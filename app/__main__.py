@@ -151,34 +151,40 @@ async def run_digest(
 
 
 async def run_deliver(dry_run: bool, budget: float | None) -> int:
-    """Build the configured feed like ``run_refresh``, then deliver it (or show what would go)."""
+    """Build each owner feed like ``run_refresh``, then deliver it (or show what would go)."""
     from app.config import load_settings
     from app.pipeline import build_feed
-    from app.refresh import deliver_configured
+    from app.refresh import deliver_feed, owner_feeds
     from app.wiring import build_services
 
     settings = load_settings()
-    if settings.delivery is None:
-        print("error: no delivery is configured (see README, Delivery)", file=sys.stderr)
-        return 2
     services = build_services(settings)
+    failed = sent = 0
     try:
-        query = services.configured
-        listing = await services.listings.get(query.categories)
-        feed = await build_feed(
-            services, query, listing, time_budget=budget or settings.refresh_time_budget
-        )
-        report = await deliver_configured(services, feed, dry_run=dry_run)
+        for owned in await owner_feeds(services):
+            if owned.delivery is None:
+                continue
+            listing = await services.catalog.get(owned.query.categories)
+            feed = await build_feed(
+                services, owned.query, listing, time_budget=budget or settings.refresh_time_budget
+            )
+            report = await deliver_feed(services, feed, owned, dry_run=dry_run)
+            assert report is not None
+            sent += 1
+            failed += bool(report.failed)
+            if dry_run:
+                for channel in report.channels:
+                    for n, text in enumerate(channel.preview, 1):
+                        print(f"===== {owned.name} {channel.channel}: message {n} of "
+                              f"{len(channel.preview)} =====")  # fmt: skip
+                        print(text)
+            print(report.model_dump_json(indent=2, exclude={"channels": {"__all__": {"preview"}}}))
     finally:
         await services.aclose()
-    assert report is not None
-    if dry_run:
-        for channel in report.channels:
-            for n, text in enumerate(channel.preview, 1):
-                print(f"===== {channel.channel}: message {n} of {len(channel.preview)} =====")
-                print(text)
-    print(report.model_dump_json(indent=2, exclude={"channels": {"__all__": {"preview"}}}))
-    return 3 if report.failed else 0
+    if not sent:
+        print("error: no delivery is configured (see README, Delivery)", file=sys.stderr)
+        return 2
+    return 3 if failed else 0
 
 
 def unwritable(output: str) -> str | None:

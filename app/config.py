@@ -234,7 +234,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _delivery_links(self) -> Settings:
-        if self.delivery is not None and not self.public_url:
+        delivers = self.delivery is not None or any(p.delivery for p in self.profiles.values())
+        if delivers and not self.public_url:
             raise ValueError(
                 "delivery needs public_url: messages link to the feed's page "
                 "(and e-mail's List-Unsubscribe points there)"

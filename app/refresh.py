@@ -9,6 +9,7 @@ made are not paid again, and a refresh cut short by its time budget resumes on t
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,8 @@ from app.pipeline import build_feed
 
 if TYPE_CHECKING:
     from app.delivery.email import SMTPConnect
-    from app.models import RankedFeed
+    from app.delivery.settings import Delivery
+    from app.models import FeedQuery, RankedFeed
     from app.summaries.summarize import Progress
     from app.wiring import Services
 
@@ -39,6 +41,51 @@ def call_budget(time_budget: float, now: float, *, capped: bool) -> tuple[float,
     return (min(time_budget, MAX_DURATION - MARGIN) if capped else time_budget), started
 
 
+@dataclass(frozen=True)
+class OwnerFeed:
+    """A feed the owner defined: the configured one or a profile."""
+
+    name: str  # "default" for the configured feed
+    title: str
+    query: FeedQuery
+    delivery: Delivery | None
+    page_url: str | None  # where its messages link to
+    to_summarize: int  # how many of its top papers get summaries
+
+
+async def owner_feeds(services: Services) -> list[OwnerFeed]:
+    """The configured feed, then each profile."""
+    settings = services.settings
+    base = settings.public_url.rstrip("/") if settings.public_url else None
+    top = services.ai.max_to_summarize if services.ai and services.ai.summarizer else 0
+    feeds = [
+        OwnerFeed(
+            "default",
+            settings.feed_title,
+            services.configured,
+            settings.delivery,
+            f"{base}/" if base else None,
+            top,
+        )
+    ]
+    for p in await services.profiles.all():
+        ai = p.profile.ai_summary
+        mine = 0 if ai.enabled is False else (ai.max_papers_to_summarize or top) if top else 0
+        page = f"{base}/p/{p.name}/" if base else None
+        feeds.append(OwnerFeed(p.name, p.title(settings), p.query, p.profile.delivery, page, mine))
+    return feeds
+
+
+class FeedRefresh(BaseModel):
+    """What a refresh did for one of the owner's feeds."""
+
+    name: str = Field(description="default: the configured feed; else the profile's name")
+    items: int
+    summarized: int = Field(description="Of the papers due a summary, how many have one")
+    pending: int = Field(description="Papers due a summary that still lack one")
+    delivery: DeliveryReport | None = Field(default=None, description="null: none set")
+
+
 class RefreshReport(BaseModel):
     """What a refresh did."""
 
@@ -55,6 +102,7 @@ class RefreshReport(BaseModel):
     delivery: DeliveryReport | None = Field(
         default=None, description="What the configured feed's delivery did (null: none set)"
     )
+    profiles: list[FeedRefresh] = Field(default_factory=list, description="Each profile's")
 
 
 async def refresh(
@@ -72,57 +120,60 @@ async def refresh(
     undone are made by the next run.
     """
     start = time.monotonic() if started is None else started
-    query = services.configured
-    listing = await services.catalog.get(query.categories)
-    left = max(0.0, time_budget - (time.monotonic() - start))
-    feed = await build_feed(services, query, listing, time_budget=left, progress=progress)
+    results: list[tuple[RankedFeed, FeedRefresh]] = []
+    for owned in await owner_feeds(services):
+        listing = await services.catalog.get(owned.query.categories)
+        left = max(0.0, time_budget - (time.monotonic() - start))
+        feed = await build_feed(services, owned.query, listing, time_budget=left, progress=progress)
+        due = feed.items[: owned.to_summarize]
+        done = sum(1 for i in due if i.summary is not None)
+        delivered = await deliver_feed(services, feed, owned, smtp=smtp)
+        results.append(
+            (feed, FeedRefresh(name=owned.name, items=len(feed.items), summarized=done,
+                               pending=len(due) - done, delivery=delivered))
+        )  # fmt: skip
+        progress = None  # one bar: the configured feed's
+    feed, mine = results[0]
     ai = services.ai
-    due = feed.items[: ai.max_to_summarize] if ai and ai.summarizer else []
-    done = sum(1 for i in due if i.summary is not None)
-    delivered = await deliver_configured(services, feed, smtp=smtp)
     return RefreshReport(
         day=feed.listing_day,
         sample=feed.sample,
         stale=feed.stale,
         listed=feed.total_listed,
-        items=len(feed.items),
-        summarized=done,
-        pending=len(due) - done,
+        items=mine.items,
+        summarized=mine.summarized,
+        pending=mine.pending,
         llm_calls_today=await ai.budget.used() if ai else None,
         upstream_fetches=services.listings.fetches,
         seconds=round(time.monotonic() - start, 3),
-        delivery=delivered,
+        delivery=mine.delivery,
+        profiles=[r for _, r in results[1:]],
     )
 
 
-def page_url(public_url: str | None) -> str | None:
-    """The configured feed's page: the service's address."""
-    return public_url.rstrip("/") + "/" if public_url else None
-
-
-async def deliver_configured(
+async def deliver_feed(
     services: Services,
     feed: RankedFeed,
+    owned: OwnerFeed,
     *,
     smtp: SMTPConnect | None = None,
     dry_run: bool = False,
 ) -> DeliveryReport | None:
-    """Deliver the configured feed's digest as ``settings.delivery`` says (None: not set)."""
+    """Deliver one owner feed's digest as its ``delivery`` says (None: not set)."""
     import httpx
 
     from app.delivery.deliver import deliver
 
-    settings = services.settings
-    if settings.delivery is None:
+    if owned.delivery is None:
         return None
-    headers = {"User-Agent": settings.user_agent}
+    headers = {"User-Agent": services.settings.user_agent}
     async with httpx.AsyncClient(headers=headers, follow_redirects=False) as http:
         return await deliver(
             feed,
-            settings.delivery,
-            feed_name="default",
-            title=settings.feed_title,
-            page_url=page_url(settings.public_url),
+            owned.delivery,
+            feed_name=owned.name,
+            title=owned.title,
+            page_url=owned.page_url,
             store=services.store,
             http=http,
             smtp=smtp,

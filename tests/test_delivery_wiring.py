@@ -110,7 +110,7 @@ def test_cli_deliver_dry_run(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "===== discord:discord.example: message 1 of" in done.stdout
+    assert "===== default discord:discord.example: message 1 of" in done.stdout
     assert '"embeds"' in done.stdout
     assert "tok" not in done.stdout.replace("token", "")
     report = json.loads(done.stdout[done.stdout.rindex('{\n  "feed"') :])
@@ -132,3 +132,30 @@ async def test_api_config_shows_delivery_without_secrets(tmp_path: Path) -> None
     }
     assert "tok3n" not in r.text
     assert "me@example.org" not in r.text
+
+
+async def test_each_profile_delivers_its_own_digest_once(tmp_path: Path) -> None:
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        profiles = {
+            "ml": {
+                "categories": ["cs.LG"],
+                "keywords": ["Learning"],
+                "delivery": {"webhooks": [{"kind": "generic", "url": f"{rx.url}/ml"}]},
+            },
+            "quiet": {"categories": ["cs.AI"]},
+        }
+        config = {"public_url": "https://feeds.example.org", "profiles": profiles}
+        for _ in range(2):
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET):
+                report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        bodies = [r.json() for r in rx.received]
+    assert report["delivery"] is None  # the configured feed delivers nowhere
+    by_name = {p["name"]: p for p in report["profiles"]}
+    assert set(by_name) == {"ml", "quiet"}
+    assert by_name["quiet"]["delivery"] is None
+    assert {c["status"] for c in by_name["ml"]["delivery"]["channels"]} == {"already_sent"}
+    assert len(bodies) == 1  # once, across two runs
+    assert bodies[0]["papers"]
+    assert by_name["ml"]["items"] == len(bodies[0]["papers"])
