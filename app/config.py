@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default="https://rss.arxiv.org/rss",
         validation_alias=AliasChoices("arxiv_rss_url", "ARXIV_RSS_URL", "ARXIV_FEEDS_RSS_URL"),
     )
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query",
+        validation_alias=AliasChoices("arxiv_api_url", "ARXIV_API_URL", "ARXIV_FEEDS_API_URL"),
+        description="arXiv's API, for the text of liked papers not in any held listing",
+    )
     arxiv_source: Literal["auto", "live", "sample"] = Field(
         default="auto",
         validation_alias=AliasChoices("arxiv_source", "ARXIV_SOURCE", "ARXIV_FEEDS_SOURCE"),
@@ -214,7 +219,7 @@ class Settings(BaseSettings):
             raise ValueError(f"digest_template {str(value)!r} does not exist")
         return value
 
-    @field_validator("arxiv_rss_url")
+    @field_validator("arxiv_rss_url", "arxiv_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)

@@ -291,6 +291,7 @@ class ConfigOut(BaseModel):
     keyword_weight: float
     title_bonus: float
     arxiv_rss_url: str
+    arxiv_api_url: str
     arxiv_source: Literal["auto", "live", "sample"]
     contact: str | None
     fetch_timeout: float
@@ -329,7 +330,14 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
     hidden = {"ai_summary", "cron_secret_set", "store", "delivery", "profiles", "admin_token_set"}
     shown = set(ConfigOut.model_fields) - hidden
     values = settings.model_dump(mode="json", include=shown)
-    for name in ("store_url", "redis_url", "arxiv_rss_url", "public_url", "contact"):
+    for name in (
+        "store_url",
+        "redis_url",
+        "arxiv_rss_url",
+        "arxiv_api_url",
+        "public_url",
+        "contact",
+    ):
         values[name] = hide_credentials(values[name])
     return ConfigOut.model_validate(
         values

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.models import FeedQuery, RankedFeed
     from app.profiles.registry import ProfileRegistry
+    from app.ranking.personal import Personalizer
     from app.store import Store
     from app.summaries.ai import AIServices
     from app.summaries.fulltext import FullText
@@ -46,6 +47,7 @@ class Services:
     listings: ListingService  # the fetches themselves
     catalog: Catalog  # every feed's listing comes from here
     profiles: ProfileRegistry
+    personal: Personalizer  # similarity and followed authors
     configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
@@ -151,11 +153,13 @@ def build_services(
     import httpx
 
     from app.arxiv.fetch import ArxivFetcher, RateLimiter
+    from app.arxiv.lookup import PaperLookup
     from app.catalog.catalog import Catalog
     from app.catalog.fetching import ListingService
     from app.catalog.history import History
     from app.profiles.registry import ProfileRegistry
     from app.queries import default_query
+    from app.ranking.personal import Personalizer
     from app.store.factory import open_store
     from app.summaries.fulltext import FullText
 
@@ -180,6 +184,7 @@ def build_services(
     )
     listings = ListingService(fetcher, store)
     profiles = ProfileRegistry(settings, store)
+    lookup = PaperLookup(fetcher, store, settings.arxiv_api_url)
     owner = {
         *settings.categories,
         *(c for p in profiles.configured.values() for c in p.query.categories),
@@ -199,6 +204,7 @@ def build_services(
         listings=listings,
         catalog=catalog,
         profiles=profiles,
+        personal=Personalizer(profiles, lookup),
         configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )

@@ -89,6 +89,7 @@ class ProfileRegistry:
             for name, p in settings.profiles.items()
         }
         self._stored: dict[str, tuple[ProfileFeed | None, float]] = {}
+        self._raw: dict[str, bytes] = {}  # as last read: unchanged bytes keep the same object
         self._index: tuple[list[str], float] | None = None
 
     async def names(self) -> list[str]:
@@ -187,7 +188,15 @@ class ProfileRegistry:
             return None
         raw = await self.store.get(f"profile:{name}")
         feed = None
-        if raw is not None:
+        if (
+            raw is not None
+            and held is not None
+            and held[0] is not None
+            and self._raw.get(name) == raw
+        ):
+            feed = held[0]  # unchanged: the same profile, so its scorer is kept
+        elif raw is not None:
+            self._raw[name] = raw
             try:
                 feed = self._from_store(name, Stored.model_validate_json(raw))
             except ValidationError as exc:

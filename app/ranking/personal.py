@@ -1,0 +1,98 @@
+"""What a profile, or a request's ``like=``/``dislike=``/``authors=``, says of each candidate.
+
+Similarity to the profile's library and liked papers (the embedded default in
+``app.ranking.similarity``; disliked papers push similar ones down) and the followed authors
+among each paper's. Liked and disliked papers' text comes from the candidates themselves, else
+from arXiv's API (``app.arxiv.lookup``, polite and cached for good). Scorers are kept per
+profile and like-set, so a warm feed pays only for scoring new candidates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from app.caches import LRU
+from app.errors import UpstreamError
+from app.models import FeedQuery, Paper, Personal, SimilarTo
+
+if TYPE_CHECKING:
+    from app.arxiv.lookup import PaperLookup
+    from app.profiles.registry import ProfileRegistry
+    from app.ranking.similarity import SimilarityScorer
+
+log = logging.getLogger(__name__)
+
+THREAD_OVER = 300  # candidates scored in a worker thread beyond this many
+
+
+class Personalizer:
+    """Builds and keeps the scorers; scores candidates for a query."""
+
+    def __init__(self, profiles: ProfileRegistry, lookup: PaperLookup | None) -> None:
+        self.profiles = profiles
+        self.lookup = lookup
+        self._scorers: LRU[SimilarityScorer] = LRU(64)
+
+    async def personal(self, query: FeedQuery, candidates: Sequence[Paper]) -> dict[str, Personal]:
+        """Per versioned id: similarity (None when nothing to compare with) and followed authors."""
+        from app.ranking.authors import follow
+
+        scorer = await self._scorer(query, candidates)
+        followed = follow(query.authors)
+        sims = None
+        if scorer:
+            if len(candidates) > THREAD_OVER:
+                sims = await asyncio.to_thread(scorer.score, candidates)
+            else:
+                sims = scorer.score(candidates)
+        out: dict[str, Personal] = {}
+        for n, paper in enumerate(candidates):
+            sim = sims[n] if sims is not None else None
+            out[paper.versioned_id] = Personal(
+                similarity=sim.similarity if sim is not None else None,
+                similar_to=[
+                    SimilarTo(id=s.id, title=s.title, similarity=min(1.0, max(0.0, s.similarity)))
+                    for s in (sim.similar_to if sim is not None else ())
+                ],
+                author_match=followed.match(paper.authors) if followed else [],
+            )
+        return out
+
+    async def _scorer(
+        self, query: FeedQuery, candidates: Sequence[Paper]
+    ) -> SimilarityScorer | None:
+        profile = await self.profiles.find(query.profile) if query.profile else None
+        library = profile.library if profile is not None else ()
+        if not library and not query.like and not query.dislike:
+            return None
+        key = f"{query.profile}|{id(profile)}|{','.join(query.like)}|{','.join(query.dislike)}"
+        scorer = self._scorers.get(key)
+        if scorer is None:
+            from app.ranking.similarity import build_scorer
+
+            liked = await self.papers(query.like, candidates)
+            disliked = await self.papers(query.dislike, candidates)
+            scorer = build_scorer(library, liked, disliked)
+            self._scorers.put(key, scorer)
+        return scorer
+
+    async def papers(self, ids: Sequence[str], candidates: Sequence[Paper]) -> list[Paper]:
+        """The papers of ``ids``: from the candidates, else from arXiv's API."""
+        if not ids:
+            return []
+        known = {p.arxiv_id: p for p in candidates}
+        found = [known[i] for i in ids if i in known]
+        missing = [i for i in ids if i not in known]
+        if missing and self.lookup is not None:
+            try:
+                result = await self.lookup.lookup(missing)
+            except UpstreamError as exc:
+                log.warning("liked papers not looked up: %s", exc.message)
+            else:
+                found += list(result.papers.values())
+                if result.unknown:
+                    log.info("arXiv has no paper %s", ", ".join(result.unknown[:5]))
+        return found
