@@ -32,13 +32,13 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from app.arxiv import taxonomy
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
 from app.redaction import redact
 from app.summaries.settings import AISummary
+from app.validation import clean_keywords, known_categories
 
 _SECRET_NAME = re.compile(r"key|secret|password|token", re.IGNORECASE)  # never echo these
 log = logging.getLogger(__name__)
@@ -185,25 +185,12 @@ class Settings(BaseSettings):
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, value: list[str]) -> list[str]:
-        out: list[str] = []
-        for raw in value:
-            cat = taxonomy.lookup(raw.strip()) if taxonomy.is_well_formed(raw.strip()) else None
-            if cat is None:
-                near = ", ".join(taxonomy.suggest(raw)) or "see https://arxiv.org/category_taxonomy"
-                raise ValueError(f"unknown arXiv category {raw!r} (did you mean: {near})")
-            if cat.id not in out:
-                out.append(cat.id)
-        return out
+        return known_categories(value)
 
     @field_validator("keywords", "exclude_keywords")
     @classmethod
     def _clean_keywords(cls, value: list[str]) -> list[str]:
-        seen: dict[str, str] = {}
-        for kw in value:
-            kw = " ".join(kw.split())
-            if kw and kw.casefold() not in seen:
-                seen[kw.casefold()] = kw
-        return list(seen.values())
+        return clean_keywords(value)
 
     @field_validator("profiles")
     @classmethod

@@ -12,9 +12,9 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.arxiv import taxonomy
 from app.delivery.settings import Delivery
 from app.models import AnnounceType
+from app.validation import clean_keywords, known_categories
 
 NAME = re.compile(r"[a-z0-9-]{1,40}")
 MAX_IDS = 500  # liked or disliked ids per profile
@@ -84,29 +84,12 @@ class Profile(BaseModel):
     @field_validator("categories")
     @classmethod
     def _known(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        out: list[str] = []
-        for raw in value:
-            cat = taxonomy.lookup(raw.strip()) if taxonomy.is_well_formed(raw.strip()) else None
-            if cat is None:
-                near = ", ".join(taxonomy.suggest(raw)) or "see GET /api/categories"
-                raise ValueError(f"unknown arXiv category {raw!r} (did you mean: {near})")
-            if cat.id not in out:
-                out.append(cat.id)
-        return out
+        return None if value is None else known_categories(value)
 
     @field_validator("keywords", "exclude_keywords")
     @classmethod
     def _clean(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        seen: dict[str, str] = {}
-        for kw in value:
-            kw = " ".join(kw.split())
-            if kw and kw.casefold() not in seen:
-                seen[kw.casefold()] = kw
-        return list(seen.values())
+        return None if value is None else clean_keywords(value)
 
     @field_validator("like", "dislike")
     @classmethod
