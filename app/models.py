@@ -7,6 +7,7 @@ paper with the score and the keywords that earned it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -113,23 +114,32 @@ class FeedQuery(BaseModel):
 
     @cached_property
     def cache_key(self) -> str:
-        """A canonical string naming this query (same query, same key); computed once."""
+        """A canonical string naming this query; computed once.
+
+        A JSON array (no separator can be forged) of what ranking actually uses: the keyword
+        texts the matcher compiles (``distinct_keywords``), never a looser normalization, so
+        two queries share a key only if they rank, score and show the same papers.
+        """
+        from app.ranking.keywords import distinct_keywords
+
         parts = [
-            "+".join(self.categories),
-            ",".join(k.casefold() for k in self.keywords),
-            ",".join(k.casefold() for k in self.exclude),
-            ",".join(sorted(self.types)),
-            f"{self.min_score:g}",
-            str(self.limit),
-            f"{self.keyword_weight:g}/{self.title_bonus:g}",
-            str(self.days_back),
+            list(self.categories),
+            list(distinct_keywords(self.keywords)),
+            list(distinct_keywords(self.exclude)),
+            sorted(self.types),
+            self.min_score,
+            self.limit,
+            self.keyword_weight,
+            self.title_bonus,
+            self.days_back,
             self.profile or "",
-            ",".join(self.like),
-            ",".join(self.dislike),
-            ",".join(a.casefold() for a in self.authors),
-            f"{self.similarity_weight:g}/{self.min_similarity:g}",
+            list(self.like),
+            list(self.dislike),
+            [a.casefold() for a in self.authors],  # as app.ranking's author matching folds them
+            self.similarity_weight,
+            self.min_similarity,
         ]
-        return "|".join(parts)
+        return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
 class Summary(BaseModel):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from app.arxiv import taxonomy
 from app.errors import InvalidQuery, UnknownCategory
 from app.models import AnnounceType, FeedQuery
+from app.ranking.keywords import distinct_keywords
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -69,18 +70,15 @@ def _hint(name: str) -> str:
 
 
 def parse_keywords(raw: str, limit: int, what: str) -> tuple[str, ...]:
-    """Comma-separated keywords or phrases; blanks dropped, duplicates counted once."""
-    seen: dict[str, str] = {}
-    for part in raw.split(","):
-        kw = " ".join(part.split())
-        if not kw:
-            continue
-        if len(kw) > MAX_KEYWORD_LENGTH:
-            raise InvalidQuery(f"{what}: a keyword is longer than {MAX_KEYWORD_LENGTH} characters")
-        seen.setdefault(kw.casefold(), kw)
-    if len(seen) > limit:
-        raise InvalidQuery(f"{what}: at most {limit} keywords, got {len(seen)}")
-    return tuple(seen.values())
+    """Comma-separated keywords or phrases (``title:``, ``author:``... scope one); blanks
+    dropped, duplicates counted once exactly as the matcher counts them."""
+    parts = [" ".join(p.split()) for p in raw.split(",")]
+    if any(len(p) > MAX_KEYWORD_LENGTH for p in parts):
+        raise InvalidQuery(f"{what}: a keyword is longer than {MAX_KEYWORD_LENGTH} characters")
+    found = distinct_keywords(parts)
+    if len(found) > limit:
+        raise InvalidQuery(f"{what}: at most {limit} keywords, got {len(found)}")
+    return found
 
 
 def parse_types(raw: str) -> frozenset[AnnounceType]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from app.models import FeedQuery, Paper, Relevance, ScoredPaper
-from app.ranking.keywords import Keyword, compile_keywords
+from app.ranking.keywords import Keywords, compile_keywords
 
 
 def category_rank(paper: Paper, categories: Sequence[str]) -> int:
@@ -29,22 +29,16 @@ def category_rank(paper: Paper, categories: Sequence[str]) -> int:
 
 
 def score_paper(
-    paper: Paper, include: Sequence[Keyword], exclude: Sequence[Keyword], query: FeedQuery
+    paper: Paper, include: Keywords, exclude: Keywords, query: FeedQuery
 ) -> tuple[float, list[str], list[str]] | None:
     """``(score, matched, matched_in_title)``, or None when the paper is filtered out."""
-    title_low, abstract_low = paper.title.casefold(), paper.abstract.casefold()
-    for kw in exclude:
-        if kw.found_in(paper.title, title_low) or kw.found_in(paper.abstract, abstract_low):
-            return None
-    matched: list[str] = []
-    in_title: list[str] = []
-    for kw in include:
-        if kw.found_in(paper.title, title_low):
-            in_title.append(kw.text)
-            matched.append(kw.text)
-        elif kw.found_in(paper.abstract, abstract_low):
-            matched.append(kw.text)
-    if include and not matched:
+    fields = (paper.title, paper.abstract, paper.authors, paper.categories)
+    if exclude and exclude.match(*fields, first=True)[0]:
+        return None
+    if not include:
+        return 0.0, [], []
+    matched, in_title = include.match(*fields)
+    if not matched:
         return None
     score = query.keyword_weight * len(matched) + query.title_bonus * len(in_title)
     return score, matched, in_title
