@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["parse", "cold_feed", "warm_feed", "import_time"]
+SCRIPTS = ["parse", "ranking", "cold_feed", "warm_feed", "import_time"]
 TIMEOUT = 150.0  # seconds per script
 
 

@@ -11,9 +11,7 @@ character to one representative of the characters ``re`` treats as the same, so 
 with the same form match the same texts. Duplicates are found with it, and the cache keys of
 queries are built from the texts this module compiles (see ``distinct_keywords``).
 
-Speed: each keyword is checked first against a bit mask of the words of a paper (a Bloom
-filter, computed once per text and kept in a bounded cache); only on a hit does its regular
-expression run. A query of 50 keywords over 5,000 papers costs a few set-bit tests per paper.
+How a list of papers is searched fast (one word index per listing) is ``app.ranking.index``.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
@@ -29,7 +27,6 @@ SCOPES = ("title", "abstract", "author", "cat")
 _SCOPED = re.compile(r"(title|abstract|author|cat)\s*:\s*(\S.*)", re.IGNORECASE | re.DOTALL)
 _WORDS = re.compile(r"\w+")
 _LEAD = re.compile(r"\w+")
-MASK_BITS = 4096
 _FOLD_CACHE_LIMIT = 20_000  # characters whose form is remembered (all of Latin, Greek, ...)
 
 
@@ -72,9 +69,10 @@ def match_form(text: str) -> str:
     """``text`` with each character replaced by the representative of its ``re`` case class.
 
     Same length as ``text``; ``"ß"`` stays ``"ß"`` (``re`` does not match it to "ss"),
-    ``"K"`` (Kelvin sign) becomes ``"k"``, ``"ſ"`` ``"s"``, ``"İ"`` and ``"ı"`` ``"i"``.
+    ``"K"`` (Kelvin sign) becomes ``"k"``, ``"ſ"`` ``"s"``, ``"İ"`` and ``"ı"`` ``"i"``. For
+    ASCII that is ``lower()``.
     """
-    return text.translate(_FOLD)
+    return text.lower() if text.isascii() else text.translate(_FOLD)
 
 
 def split_scope(text: str) -> tuple[str, str]:
@@ -113,19 +111,24 @@ def distinct_keywords(raw: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
-    """One keyword: its text as written, its scope, its pattern and its word pre-check."""
+    """One keyword: its text as written, its scope, its pattern and its word pre-check.
+
+    ``pattern`` runs on ``match_form`` texts, without ``re.IGNORECASE``: the same matches, and
+    a literal first (the start-of-word check comes after it) lets ``re`` search quickly.
+    ``words`` are the words one of which a text must contain: for a single word (word
+    characters only) they decide alone (``exact``); otherwise the pattern confirms.
+    """
 
     text: str
     scope: str  # "" (title or abstract), "title", "abstract", "author" or "cat"
     body: str
     pattern: re.Pattern[str]
-    bits: int  # mask bits of the word a match must start with; 0: no pre-check
+    words: frozenset[str]  # empty: no pre-check
+    exact: bool
 
     def found_in(self, text: str) -> bool:
         """Whether the keyword occurs in ``text`` (a title, an abstract, an author's name)."""
-        if self.bits and self.bits & text_mask(text) != self.bits:
-            return False
-        return self.pattern.search(text) is not None
+        return self.pattern.search(match_form(text)) is not None
 
     def in_categories(self, categories: Sequence[str]) -> bool:
         """For ``cat:`` keywords: whether a category (or its archive) is this one."""
@@ -138,51 +141,30 @@ class Keyword:
 def compile_keyword(text: str) -> Keyword:
     """Build the whole-word (or phrase) matcher for one normalized keyword."""
     scope, body = split_scope(text)
-    words = body.split()
-    pattern_body = r"\s+".join(re.escape(w) for w in words)
-    start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    words = match_form(body).split()
+    first = re.escape(words[0])
+    # "(?<!\w)word" written as "word(?<!\wword)": the same test, with the literal first
+    start = rf"(?<!\w{first})" if re.match(r"\w", words[0]) else ""
+    rest = "".join(r"\s+" + re.escape(w) for w in words[1:])
     plural = words[-1][-1].isalpha() and scope not in ("author", "cat")
     end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
-    pattern = re.compile(start + pattern_body + (r"(?:e?s)?" if plural else "") + end, re.I)
+    pattern = re.compile(first + start + rest + (r"(?:e?s)?" if plural else "") + end)
     lead = _LEAD.match(words[0])
-    bits = _word_bits(match_form(lead[0])) if start and lead else 0
-    return Keyword(text=text, scope=scope, body=body, pattern=pattern, bits=bits)
-
-
-def _word_bits(word: str) -> int:
-    h = hash(word)
-    return (1 << (h % MASK_BITS)) | (1 << ((h >> 16) % MASK_BITS))
-
-
-def _stems(word: str) -> Iterator[str]:
-    """The word, and without a plural ending, as the patterns allow one."""
-    yield word
-    if word.endswith("s"):
-        yield word[:-1]
-        if word.endswith("es"):
-            yield word[:-2]
-
-
-@lru_cache(maxsize=16_384)
-def text_mask(text: str) -> int:
-    """A Bloom filter of the words of ``text`` (and their stems), in match form."""
-    mask = 0
-    for word in set(_WORDS.findall(match_form(text))):
-        for stem in _stems(word):
-            mask |= _word_bits(stem)
-    return mask
+    needles: frozenset[str] = frozenset()
+    exact = False
+    if start and lead and scope != "cat":
+        exact = len(words) == 1 and lead[0] == words[0] and scope != "author"
+        needles = frozenset(
+            [lead[0], lead[0] + "s", lead[0] + "es"] if exact and plural else [lead[0]]
+        )
+    return Keyword(text, scope, body, pattern, needles, exact)
 
 
 @dataclass(frozen=True)
 class Keywords:
-    """A compiled keyword list: iterable as ``Keyword``, matched against papers' fields."""
+    """A compiled keyword list: iterable as ``Keyword``; ``app.ranking.index`` matches it."""
 
     items: tuple[Keyword, ...]
-    _reads_text: bool = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        reads = any(k.scope in ("", "title", "abstract") for k in self.items)
-        object.__setattr__(self, "_reads_text", reads)
 
     def __iter__(self) -> Iterator[Keyword]:
         return iter(self.items)
@@ -193,38 +175,6 @@ class Keywords:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def match(
-        self,
-        title: str,
-        abstract: str,
-        authors: Sequence[str] = (),
-        categories: Sequence[str] = (),
-        *,
-        first: bool = False,
-    ) -> tuple[list[str], list[str]]:
-        """``(matched, matched_in_title)`` in keyword order; ``first``: stop at one match."""
-        mask = text_mask(title) | text_mask(abstract) if self._reads_text else 0
-        matched: list[str] = []
-        in_title: list[str] = []
-        for kw in self.items:
-            scope = kw.scope
-            if scope in ("", "title", "abstract"):
-                if kw.bits and kw.bits & mask != kw.bits:
-                    continue
-                if scope != "abstract" and kw.found_in(title):
-                    in_title.append(kw.text)
-                elif scope == "title" or not kw.found_in(abstract):
-                    continue
-            elif scope == "author":
-                if not any(kw.found_in(a) for a in authors):
-                    continue
-            elif not kw.in_categories(categories):
-                continue
-            matched.append(kw.text)
-            if first:
-                break
-        return matched, in_title
-
 
 @lru_cache(maxsize=256)
 def compile_keywords(keywords: tuple[str, ...]) -> Keywords:
@@ -234,4 +184,6 @@ def compile_keywords(keywords: tuple[str, ...]) -> Keywords:
 
 def find_keywords(keywords: Keywords, text: str) -> list[str]:
     """The keywords (as written) that occur in ``text``, taken as a title."""
-    return keywords.match(text, "")[0]
+    from app.ranking.index import match_one
+
+    return match_one(keywords, text, "")[0]

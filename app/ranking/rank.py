@@ -8,10 +8,12 @@ the same way.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from app.models import FeedQuery, Paper, Relevance, ScoredPaper
-from app.ranking.keywords import Keywords, compile_keywords
+from app.ranking.index import INDEXES, Hits, hits
+from app.ranking.keywords import compile_keywords
 
 
 def category_rank(paper: Paper, categories: Sequence[str]) -> int:
@@ -28,22 +30,6 @@ def category_rank(paper: Paper, categories: Sequence[str]) -> int:
     return best
 
 
-def score_paper(
-    paper: Paper, include: Keywords, exclude: Keywords, query: FeedQuery
-) -> tuple[float, list[str], list[str]] | None:
-    """``(score, matched, matched_in_title)``, or None when the paper is filtered out."""
-    fields = (paper.title, paper.abstract, paper.authors, paper.categories)
-    if exclude and exclude.match(*fields, first=True)[0]:
-        return None
-    if not include:
-        return 0.0, [], []
-    matched, in_title = include.match(*fields)
-    if not matched:
-        return None
-    score = query.keyword_weight * len(matched) + query.title_bonus * len(in_title)
-    return score, matched, in_title
-
-
 def rank(
     papers: Iterable[Paper],
     query: FeedQuery,
@@ -58,38 +44,53 @@ def rank(
     ``relevance`` (LLM ratings by versioned id) adds ``relevance_weight`` x rating to the
     keyword score; ``limit`` overrides ``query.limit`` (e.g. to list every candidate).
     """
+    listed = papers if isinstance(papers, Sequence) else list(papers)
     include = compile_keywords(query.keywords)
     exclude = compile_keywords(query.exclude)
+    index = INDEXES.get(listed) if include or exclude else None
+    excluded: set[int] = set()
+    found: list[Hits] = []
+    if index is not None:
+        for kw in exclude:
+            excluded |= hits(kw, index).matched
+        found = [hits(kw, index) for kw in include]
+    counts: Counter[int] = Counter()
+    titled: Counter[int] = Counter()
+    for h in found:
+        counts.update(h.matched)
+        titled.update(h.in_title)
+    positions: Iterable[int] = sorted(counts) if include else range(len(listed))
     ratings = relevance or {}
-    candidates: list[tuple[float, int, str, Paper, float, list[str], list[str]]] = []
-    for paper in papers:
-        if paper.announce_type not in query.types:
+    candidates: list[tuple[float, int, str, int, float, int]] = []
+    for i in positions:
+        paper = listed[i]
+        if paper.announce_type not in query.types or i in excluded:
             continue
-        result = score_paper(paper, include, exclude, query)
-        if result is None:
-            continue
-        keyword_score, matched, in_title = result
+        keyword_score = query.keyword_weight * counts[i] + query.title_bonus * titled[i]
         rated = ratings.get(paper.versioned_id)
         score = keyword_score + (relevance_weight * rated.score if rated else 0.0)
         if score < query.min_score:
             continue
         order = category_rank(paper, query.categories)
-        candidates.append((-score, order, paper.arxiv_id, paper, keyword_score, matched, in_title))
-    candidates.sort(key=lambda c: (c[0], c[1], c[2], -c[3].version))
+        candidates.append((-score, order, paper.arxiv_id, -paper.version, keyword_score, i))
+    candidates.sort(key=lambda c: c[:4])
     ranked: list[ScoredPaper] = []
     seen: set[str] = set()
     wanted = query.limit if limit is None else limit
-    for neg_score, _, arxiv_id, paper, keyword_score, matched, in_title in candidates:
+    for neg_score, _, arxiv_id, _, keyword_score, i in candidates:
         if dedupe and arxiv_id in seen:
             continue
         seen.add(arxiv_id)
+        paper = listed[i]
         ranked.append(
             ScoredPaper(
                 paper=paper,
                 score=-neg_score,
                 keyword_score=keyword_score,
-                matched=matched,
-                title_matched=in_title,
+                matched=[kw.text for kw, h in zip(include, found, strict=True) if i in h.matched],
+                title_matched=[
+                    kw.text for kw, h in zip(include, found, strict=True) if i in h.in_title
+                ],
                 rank=len(ranked) + 1,
                 relevance=ratings.get(paper.versioned_id),
             )
