@@ -239,6 +239,7 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
             budget,
             batch_size=settings.relevance_batch_size,
             max_workers=cfg.max_workers,
+            retry_after=cfg.retry_after,
         )
 
     return AIServices(

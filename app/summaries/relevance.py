@@ -4,6 +4,11 @@ Each batch asks for JSON (``response_format`` with a JSON schema; providers that
 the same prompt without, and the answer is read leniently: code fences and prose around the
 JSON are ignored). The answer is validated with pydantic; a paper missing from it stays
 unrated. Ratings are cached per paper version, interests text and model.
+
+Every paper sent is first marked in the store as tried for ``retry_after`` seconds (doubling
+with each try, at most a day): a batch that fails, or an answer that leaves papers out, is not
+sent again for them before then, however often the feed is rebuilt or by how many instances.
+So polling spends at most one attempt per paper per backoff period.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from app.llm import LLMClient
 from app.models import Paper, Relevance
 from app.store.base import Store
 from app.summaries.prompts import RELEVANCE_SYSTEM, relevance_prompt
-from app.summaries.summarize import CallBudget
+from app.summaries.summarize import MAX_BACKOFF, CallBudget
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +86,14 @@ class RelevanceRater:
         budget: CallBudget,
         batch_size: int = 25,
         max_workers: int = 3,
+        retry_after: float = 900.0,
     ) -> None:
         self.llm = llm
         self.store = store
         self.interests = interests
         self.budget = budget
         self.batch_size = batch_size
+        self.retry_after = retry_after
         self.calls = 0
         self.stored = 0  # ratings this instance added to the store
         self._slots = asyncio.Semaphore(max_workers)
@@ -111,6 +118,9 @@ class RelevanceRater:
         """Cached ratings plus new ones, in batches, waiting at most ``time_budget`` s."""
         have = await self.existing(papers)
         todo = [p for p in papers if p.versioned_id not in have]
+        if todo:
+            tried = await self.store.get_many([_tried_key(self.key(p)) for p in todo])
+            todo = [p for p in todo if _tried_key(self.key(p)) not in tried]
         batches = [todo[i : i + self.batch_size] for i in range(0, len(todo), self.batch_size)]
         if not batches:
             return have
@@ -128,6 +138,7 @@ class RelevanceRater:
         async with self._slots:
             try:
                 await self.budget.take()
+                await self._mark_tried(papers)
                 self.calls += 1
                 answer = parse_ratings(await self.llm.chat(messages, json_schema=SCHEMA))
             except LLMError as exc:
@@ -147,4 +158,20 @@ class RelevanceRater:
             rated[paper.versioned_id] = rel
             await self.store.set(self.key(paper), rel.model_dump_json().encode())
         self.stored += len(rated)
+        if len(rated) < len(papers):
+            log.warning("the relevance answer left out %d papers", len(papers) - len(rated))
         return rated
+
+    async def _mark_tried(self, papers: Sequence[Paper]) -> None:
+        """Hold each paper back for its backoff period before it is sent (again)."""
+        if self.retry_after <= 0:
+            return
+        for paper in papers:
+            key = self.key(paper)
+            tries = await self.store.incr(f"relevance-tries:{key}", 1, ttl=7 * 86400)
+            wait = min(MAX_BACKOFF, self.retry_after * 2 ** min(tries - 1, 20))
+            await self.store.set(_tried_key(key), b"1", ttl=wait)
+
+
+def _tried_key(key: str) -> str:
+    return f"tried:{key}"
