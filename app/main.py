@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
-from app.routes import api, cron, digest, feeds, papers, profiles, web
+from app.routes import api, cron, digest, docs, feeds, papers, profiles, web
 from app.wiring import Runtime
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def create_app(
         version=__version__,
         description="Curated, scored arXiv papers as RSS, Atom and JSON feeds.",
         lifespan=lifespan,
+        docs_url=None,  # served by app.routes.docs, with local assets
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.add_exception_handler(ArxivFeedsError, _handle_error)
@@ -99,6 +101,7 @@ def create_app(
     app.include_router(cron.router)
     app.include_router(profiles.router)
     app.include_router(web.router)
+    app.include_router(docs.router)
     return app
 
 
