@@ -8,9 +8,9 @@ credentials in URLs are redacted.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -18,13 +18,10 @@ from app.arxiv.links import CodeLink, code_links
 from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
 from app.redaction import redact
 from app.render.feeds import doi_url
-from app.summaries.settings import AISummary
 
 if TYPE_CHECKING:
     from app.config import Settings
     from app.delivery.settings import Delivery
-
-_PASSWORD_PARAM = re.compile(r"(?i)((?:^|[?&;])password=)[^&;#]*")
 
 
 class ErrorDetail(BaseModel):
@@ -239,12 +236,35 @@ def paper_detail(
     return PaperDetail.of(item, matches_filters=matches, breakdown=breakdown)
 
 
-class AISummaryOut(AISummary):
-    """The ``ai_summary`` block, with whether an API key is available (never the key)."""
+PROVIDERS = {
+    "api.openai.com": "openai",
+    "dashscope.aliyuncs.com": "dashscope",
+    "dashscope-intl.aliyuncs.com": "dashscope",
+    "api.deepseek.com": "deepseek",
+}
+SET = "Whether it is set (the value is never shown: it may be an internal address or path)"
 
+
+class AISummaryOut(BaseModel):
+    """The ``ai_summary`` block: the provider by name, never its address; whether a key is set."""
+
+    enabled: bool
+    api_key_env: str
     api_key_set: bool = Field(
         description="Whether the variable named by api_key_env (else OPENAI_API_KEY) is set"
     )
+    base_url: bool = Field(description=SET)
+    provider: str = Field(description="openai, dashscope, deepseek, or custom (any other URL)")
+    model: str
+    prompt_file: bool = Field(description=SET)
+    max_papers_to_summarize: int
+    max_workers: int
+    summary_language: str
+    source: Literal["abstract", "pdf"]
+    timeout: float
+    time_budget: float
+    daily_call_cap: int
+    retry_after: float
 
 
 class DeliveryOut(BaseModel):
@@ -269,9 +289,9 @@ class DeliveryOut(BaseModel):
 
 
 class ConfigOut(BaseModel):
-    """The effective configuration; secrets are reported as set or not, never shown."""
+    """The effective configuration; secrets, addresses and paths show only whether they are set."""
 
-    config_file: str
+    config_file: bool = Field(description="Whether a config file was found and read")
     categories: list[str]
     keywords: list[str]
     exclude_keywords: list[str]
@@ -284,16 +304,16 @@ class ConfigOut(BaseModel):
     relevance_weight: float
     relevance_batch_size: int
     relevance_max_candidates: int
-    store_url: str | None = Field(description="Password redacted")
-    redis_url: str | None = Field(description="Password redacted")
-    sqlite_path: str
+    store_url: bool = Field(description=SET)
+    redis_url: bool = Field(description=SET)
+    sqlite_path: bool = Field(description="Whether it differs from the default (never shown)")
     announce_types: list[AnnounceType]
     keyword_weight: float
     title_bonus: float
-    arxiv_rss_url: str
-    arxiv_api_url: str
+    arxiv_rss_url: str = Field(description="arXiv's own address, or custom (never shown)")
+    arxiv_api_url: str = Field(description="arXiv's own address, or custom (never shown)")
     arxiv_source: Literal["auto", "live", "sample"]
-    contact: str | None
+    contact: bool = Field(description=SET)
     fetch_timeout: float
     fetch_retries: int
     fetch_backoff: float
@@ -303,50 +323,59 @@ class ConfigOut(BaseModel):
     cron_secret_set: bool = Field(description="Whether CRON_SECRET is set (refresh over HTTP)")
     refresh_time_budget: float
     feed_title: str
-    public_url: str | None
+    public_url: str | None = Field(description="The public address, credentials redacted")
     max_query_keywords: int
     max_limit: int
-    digest_template: str | None = None
+    digest_template: bool = Field(default=False, description=SET)
     delivery: DeliveryOut | None = None
     profiles: list[str] = Field(description="The profiles defined in config.json, by name")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")
     max_profiles: int
-    store: str = Field(description="The store in use")
+    store: str = Field(description="The store in use: memory, sqlite or redis")
 
 
-def hide_credentials(url: str | None) -> str | None:
-    """``url`` without the password of its user info or of a ``password=`` parameter."""
-    return None if url is None else _PASSWORD_PARAM.sub(r"\1***", redact(url))
+def provider(base_url: str | None) -> str:
+    """The provider a base URL names (``custom`` for anything not on the list)."""
+    if not base_url:
+        return "openai"
+    return PROVIDERS.get((urlsplit(base_url).hostname or "").lower(), "custom")
 
 
 def config_out(settings: Settings, store: str) -> ConfigOut:
-    """The settings as ``/api/config`` shows them."""
-    ai, secret, token = settings.ai_summary, settings.cron_secret, settings.admin_token
-    # already validated; not again (that would check prompt_file on disk at every request)
-    ai_out = AISummaryOut.model_construct(
-        **ai.model_dump()
-        | {"base_url": hide_credentials(ai.base_url), "api_key_set": bool(ai.api_key())}
+    """The settings as ``/api/config`` shows them (pure)."""
+    from app.config import Settings as Defaults
+
+    ai = settings.ai_summary
+    ai_out = AISummaryOut(
+        **ai.model_dump(include=set(AISummaryOut.model_fields) - {"base_url", "prompt_file"}),
+        api_key_set=bool(ai.api_key()),
+        base_url=ai.resolved_base_url() is not None,
+        provider=provider(ai.resolved_base_url()),
+        prompt_file=ai.prompt_file is not None,
     )
-    hidden = {"ai_summary", "cron_secret_set", "store", "delivery", "profiles", "admin_token_set"}
-    shown = set(ConfigOut.model_fields) - hidden
-    values = settings.model_dump(mode="json", include=shown)
-    for name in (
-        "store_url",
-        "redis_url",
-        "arxiv_rss_url",
-        "arxiv_api_url",
-        "public_url",
-        "contact",
-    ):
-        values[name] = hide_credentials(values[name])
-    return ConfigOut.model_validate(
-        values
-        | {
-            "ai_summary": ai_out,
-            "delivery": DeliveryOut.of(settings.delivery),
-            "profiles": sorted(settings.profiles),
-            "admin_token_set": bool(token and token.get_secret_value()),
-            "cron_secret_set": bool(secret and secret.get_secret_value()),
-            "store": redact(store),
-        }
+    hidden = {"ai_summary", "store", "cron_secret_set", "config_file", "store_url", "redis_url"}
+    hidden |= {"sqlite_path", "arxiv_rss_url", "contact", "digest_template", "public_url"}
+    hidden |= {"delivery", "profiles", "admin_token_set", "arxiv_api_url"}
+    values = settings.model_dump(mode="json", include=set(ConfigOut.model_fields) - hidden)
+    default_rss = Defaults.model_fields["arxiv_rss_url"].get_default()
+    default_api = Defaults.model_fields["arxiv_api_url"].get_default()
+    default_sqlite = Defaults.model_fields["sqlite_path"].get_default(call_default_factory=True)
+    secret, token = settings.cron_secret, settings.admin_token
+    return ConfigOut(
+        **values,
+        ai_summary=ai_out,
+        delivery=DeliveryOut.of(settings.delivery),
+        config_file=settings.config_file.is_file(),
+        store_url=settings.store_url is not None,
+        redis_url=settings.redis_url is not None,
+        sqlite_path=settings.sqlite_path != default_sqlite,
+        arxiv_rss_url=default_rss if settings.arxiv_rss_url == default_rss else "custom",
+        arxiv_api_url=default_api if settings.arxiv_api_url == default_api else "custom",
+        profiles=sorted(settings.profiles),
+        admin_token_set=bool(token and token.get_secret_value()),
+        contact=settings.contact is not None,
+        digest_template=settings.digest_template is not None,
+        public_url=redact(settings.public_url) if settings.public_url else None,
+        cron_secret_set=bool(secret and secret.get_secret_value()),
+        store=store.split(" ", 1)[0],
     )

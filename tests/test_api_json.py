@@ -20,8 +20,9 @@ from app.catalog.history import History
 from app.config import Settings
 from app.main import create_app
 from app.routes import api
-from app.schemas import ConfigOut
+from app.schemas import AISummaryOut, ConfigOut, provider
 from app.store import MemoryStore, Store
+from app.summaries.settings import AISummary
 from tests.conftest import ALL4, FakeArxiv, ai_config, listing, make_settings
 from tests.openai_stub import SUMMARY_HEADINGS, OpenAIStub
 
@@ -291,12 +292,14 @@ async def test_paper_errors(
 
 async def test_config_never_shows_a_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = ["sk-fake-key-4f1e", "redis-pw-8c2d", "store-pw-1a9b", "query-pw-77e0"]
-    secrets += ["cron-secret-52aa", "base-pw-3d3d"]
+    secrets += ["cron-secret-52aa", "base-pw-3d3d", "pub-token-9e9e"]
+    internal = ["10.1.2.3", "8001", "kv.example", "host:6379", "llm.example", "secret-dir"]
+    internal += ["db.sqlite3", "me@example.org", "mirror-internal"]
     monkeypatch.setenv("ARXIV_TEST_LLM_KEY", secrets[0])
     config = {
         "ai_summary": {
             "api_key_env": "ARXIV_TEST_LLM_KEY",
-            "base_url": f"https://bot:{secrets[5]}@llm.example/v1",
+            "base_url": f"https://bot:{secrets[5]}@llm.example:8001/v1",
         }
     }
     async for c in app_client(
@@ -305,15 +308,24 @@ async def test_config_never_shows_a_secret(tmp_path: Path, monkeypatch: pytest.M
         redis_url=f"redis://user:{secrets[1]}@host:6379/0",
         store_url=f"rediss://:{secrets[2]}@kv.example:6380/0?password={secrets[3]}",
         cron_secret=secrets[4],
+        sqlite_path=tmp_path / "secret-dir" / "db.sqlite3",
+        contact="me@example.org",
+        arxiv_rss_url="http://127.0.0.1:9/mirror-internal/rss",
+        public_url=f"https://feeds.example.org/?token={secrets[6]}",
     ):
         r = await c.get("/api/config")
     assert r.status_code == 200
-    for secret in secrets:
-        assert secret not in r.text
+    for hidden in secrets + internal + [str(tmp_path)]:
+        assert hidden not in r.text
     body = r.json()
-    assert body["redis_url"] == "redis://user:***@host:6379/0"
-    assert body["store_url"] == "rediss://:***@kv.example:6380/0?password=***"
-    assert body["ai_summary"]["base_url"] == "https://bot:***@llm.example/v1"
+    assert body["redis_url"] is True
+    assert body["store_url"] is True
+    assert body["sqlite_path"] is True
+    assert body["contact"] is True
+    assert body["arxiv_rss_url"] == "custom"
+    assert body["public_url"] == "https://feeds.example.org/?token=***"
+    assert body["ai_summary"]["base_url"] is True
+    assert body["ai_summary"]["provider"] == "custom"
     assert body["ai_summary"]["api_key_env"] == "ARXIV_TEST_LLM_KEY"
     assert body["ai_summary"]["api_key_set"] is True
     assert body["cron_secret_set"] is True
@@ -326,17 +338,28 @@ async def test_config_without_secrets(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     body = (await client.get("/api/config")).json()
     assert body["ai_summary"]["api_key_set"] is False
     assert body["ai_summary"]["api_key_env"] == "OPENAI_API_KEY"
+    assert body["ai_summary"]["provider"] == "openai"
+    assert body["ai_summary"]["base_url"] is False
     assert body["cron_secret_set"] is False
-    assert body["redis_url"] is None
+    assert body["redis_url"] is False
+    assert body["contact"] is False
+
+
+def test_known_providers_are_named() -> None:
+    assert provider("https://dashscope.aliyuncs.com/compatible-mode/v1") == "dashscope"
+    assert provider("https://api.deepseek.com") == "deepseek"
+    assert provider("http://localhost:11434/v1") == "custom"
 
 
 def test_every_setting_is_decided_for_the_config_endpoint() -> None:
     """A new setting must be added to ConfigOut (or kept out on purpose, like a secret)."""
     secret = {"cron_secret", "admin_token"}
     assert set(Settings.model_fields) - secret <= set(ConfigOut.model_fields)
+    assert set(AISummary.model_fields) <= set(AISummaryOut.model_fields)
 
 
 # -- /health ------------------------------------------------------------------------------------
