@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     # -- serving --
     feed_title: str = "arXiv papers"
     public_url: str | None = Field(default=None, description="Base URL for feed self links")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (host or host:port) requests may use; others get a 400. Empty: any",
+    )
     max_query_keywords: int = Field(default=50, ge=1)
     max_limit: int = Field(default=500, ge=1)
     digest_template: Path | None = Field(

@@ -63,6 +63,20 @@ class InvalidQuery(ArxivFeedsError):
     code = "invalid_query"
 
 
+class QueryTooLong(ArxivFeedsError):
+    """The query string is longer than any feed query needs."""
+
+    status = 414
+    code = "query_too_long"
+
+
+class UnknownHost(ArxivFeedsError):
+    """The request's Host is not one of ``allowed_hosts``."""
+
+    status = 400
+    code = "unknown_host"
+
+
 class ResponseTooLarge(InvalidQuery):
     """The answer would exceed what the platform can send in one response."""
 

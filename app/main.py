@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
+from app.http_basics import HTTPBasics
 from app.routes import api, cron, digest, docs, feeds, papers, profiles, web
 from app.wiring import Runtime
 
@@ -87,10 +88,20 @@ def create_app(
         version=__version__,
         description="Curated, scored arXiv papers as RSS, Atom and JSON feeds.",
         lifespan=lifespan,
+        responses={
+            400: {"description": "Host not in allowed_hosts"},
+            414: {"description": "Query string over 8 KB"},
+        },
         docs_url=None,  # served by app.routes.docs, with local assets
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.router.redirect_slashes = False  # HTTPBasics redirects, with a relative Location
+
+    async def allowed_hosts() -> list[str]:
+        return [h.lower() for h in (await runtime.services()).settings.allowed_hosts]
+
+    app.add_middleware(HTTPBasics, on_error=error_response, allowed_hosts=allowed_hosts)
     app.add_exception_handler(ArxivFeedsError, _handle_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)

@@ -324,6 +324,7 @@ class ConfigOut(BaseModel):
     refresh_time_budget: float
     feed_title: str
     public_url: str | None = Field(description="The public address, credentials redacted")
+    allowed_hosts: list[str] = Field(default_factory=list)
     max_query_keywords: int
     max_limit: int
     digest_template: bool = Field(default=False, description=SET)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 
@@ -111,26 +112,48 @@ def check_size(size: int, limit: int | None = None) -> None:
         )
 
 
+FEED_PARAMS = ("keywords", "exclude", "types", "min_score", "limit")
+PAGE_PARAMS = ("category", "day", "offset", *FEED_PARAMS)
+
+
+def canonical_base(public_url: str | None) -> str | None:
+    """The address the deployment declares: ``public_url``, else Vercel's production host
+    (``VERCEL_PROJECT_PRODUCTION_URL``), else the deployment's (``VERCEL_URL``)."""
+    if public_url:
+        return public_url.rstrip("/")
+    for name in ("VERCEL_PROJECT_PRODUCTION_URL", "VERCEL_URL"):
+        host = os.environ.get(name, "").strip().strip("/")
+        if host:
+            return host if "://" in host else f"https://{host}"
+    return None
+
+
 def base_url(request: Request, public_url: str | None) -> str:
-    """The service's address: ``public_url``, else the one the request came to."""
-    return (public_url or str(request.base_url)).rstrip("/")
+    """The service's address, the one function every self link starts from.
+
+    ``canonical_base`` when the deployment declares one, else the address the request came to
+    (its Host, checked against ``allowed_hosts`` by ``app.http_basics`` when that is set).
+    """
+    return canonical_base(public_url) or str(request.base_url).rstrip("/")
 
 
 def self_url(request: Request, public_url: str | None) -> str:
-    """The request's own URL, under ``public_url`` when configured."""
-    if not public_url:
-        return str(request.url)
-    query = f"?{request.url.query}" if request.url.query else ""
-    return f"{public_url.rstrip('/')}{request.url.path}{query}"
+    """The request's own URL under ``base_url``, with only the parameters feeds read."""
+    return _under_base(request, public_url, FEED_PARAMS)
 
 
 def page_url(request: Request, public_url: str | None, **params: int) -> str:
-    """The request's URL with ``params`` replaced, under ``public_url`` when configured."""
-    url = request.url.include_query_params(**params) if params else request.url
-    if not public_url:
-        return str(url)
-    query = f"?{url.query}" if url.query else ""
-    return f"{public_url.rstrip('/')}{url.path}{query}"
+    """The request's URL with ``params`` replaced, under ``base_url``, ignored ones dropped."""
+    return _under_base(request, public_url, PAGE_PARAMS, **params)
+
+
+def _under_base(
+    request: Request, public_url: str | None, names: tuple[str, ...], **params: int
+) -> str:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k in names and k not in params]
+    kept += [(k, str(v)) for k, v in params.items()]
+    query = f"?{urlencode(kept, safe=',+:')}" if kept else ""
+    return f"{base_url(request, public_url)}{request.url.path}{query}"
 
 
 def site_url(url: str) -> str:
@@ -217,8 +240,10 @@ async def serve_feed(
     settings = services.settings
     query = request_query(request, services, categories, base=base)
     feed = await feed_for(services, query)
-    scope = request.scope
-    key = f"{fmt}|{request.headers.get('host')}|{scope['path']}|{scope['query_string']!r}"
+    # keyed by what the body depends on: format, address, path, parsed query and title (never
+    # parameters the service ignores)
+    address = base_url(request, settings.public_url)
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}"
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)

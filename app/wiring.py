@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+RENDERED_BYTES = 48 * 1024 * 1024  # rendered bodies kept in memory
 
 
 @dataclass
@@ -51,8 +52,13 @@ class Services:
     configured: FeedQuery  # the feed the settings describe
     ai: AIServices | None = None
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
-    # bodies by format and URL, with the ranked feed they were drawn from
-    rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=LRU)
+    # bodies by format, address and query, with the ranked feed they were drawn from; bounded
+    # by their size in bytes (key and body), not only by their number
+    rendered: LRU[tuple[RankedFeed, Rendered]] = field(
+        default_factory=lambda: LRU(
+            512, max_bytes=RENDERED_BYTES, weigh=lambda key, v: len(key) + len(v[1].body)
+        )
+    )
 
     def render(self, key: str, feed: RankedFeed, make: Callable[[], Rendered]) -> Rendered:
         """The bytes rendered earlier from this very ranked feed, or new ones from ``make``."""

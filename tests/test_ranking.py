@@ -10,7 +10,8 @@ import pytest
 
 from app.arxiv.parse import parse_listing
 from app.models import AnnounceType, FeedQuery, Paper
-from app.ranking.keywords import compile_keywords, find_keywords
+from app.ranking.index import find_keywords
+from app.ranking.keywords import compile_keywords
 from app.ranking.rank import rank
 from tests.conftest import ALL4, listing
 

@@ -178,3 +178,8 @@ def match_one(
         if found.in_title:
             in_title.append(kw.text)
     return matched, in_title
+
+
+def find_keywords(keywords: Keywords, text: str) -> list[str]:
+    """The keywords (as written) that occur in ``text``, taken as a title."""
+    return match_one(keywords, text, "")[0]

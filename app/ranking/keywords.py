@@ -180,10 +180,3 @@ class Keywords:
 def compile_keywords(keywords: tuple[str, ...]) -> Keywords:
     """Matchers for a keyword list, duplicates (by ``distinct_keywords``) counted once."""
     return Keywords(tuple(compile_keyword(t) for t in distinct_keywords(keywords)))
-
-
-def find_keywords(keywords: Keywords, text: str) -> list[str]:
-    """The keywords (as written) that occur in ``text``, taken as a title."""
-    from app.ranking.index import match_one
-
-    return match_one(keywords, text, "")[0]
