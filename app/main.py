@@ -99,7 +99,11 @@ def create_app(
     app.router.redirect_slashes = False  # HTTPBasics redirects, with a relative Location
 
     async def allowed_hosts() -> list[str]:
-        return [h.lower() for h in (await runtime.services()).settings.allowed_hosts]
+        try:
+            services = await runtime.services()
+        except ConfigError:  # the routes answer it, as JSON naming the setting
+            return []
+        return [h.lower() for h in services.settings.allowed_hosts]
 
     app.add_middleware(HTTPBasics, on_error=error_response, allowed_hosts=allowed_hosts)
     app.add_exception_handler(ArxivFeedsError, _handle_error)
