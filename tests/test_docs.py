@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_web import browser, live_service  # noqa: F401  (fixtures)
+from tests.test_page_browser import browser, live_service  # noqa: F401  (fixtures)
 
 URL_ATTR = re.compile(r"""(?:src|href|spec-url)=["']([^"']+)["']""")
 
