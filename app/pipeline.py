@@ -63,10 +63,12 @@ async def build_feed(
     relevance: dict[str, Relevance] = {}
     own = profile.profile if profile is not None else None
     rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
+    personal = await services.personal.personal(query, all_papers) if query.personal else None
     if ai is not None and rater is not None:
+        limit = ai.relevance_candidates
         pool = await off_loop(
             len(all_papers),
-            lambda: rank(all_papers, query, dedupe=dedupe, limit=ai.relevance_candidates),
+            lambda: rank(all_papers, query, dedupe=dedupe, limit=limit, personal=personal),
         )
         papers = [c.paper for c in pool]
         relevance = await (rater.rate(papers, _left(deadline)) if owned else rater.existing(papers))
@@ -79,6 +81,7 @@ async def build_feed(
             dedupe=dedupe,
             relevance=relevance,
             relevance_weight=weight,
+            personal=personal,
         ),
     )
     if ai is not None and ai.summarizer is not None and items:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 MAX_CATEGORIES = 20
 MAX_PARAM_LENGTH = 2000
+MAX_LIKES = 50  # ids in like= or dislike=, names in authors=
+_VERSION = re.compile(r"v\d+$")
 MAX_KEYWORD_LENGTH = 100
 _SPLIT = re.compile(r"[+,\s]+")
 CATEGORY_HINT = "GET /api/categories lists every valid category (arXiv's taxonomy)"
@@ -105,11 +107,24 @@ def apply_overrides(
     types: str | None = None,
     min_score: float | None = None,
     limit: int | None = None,
+    like: str | None = None,
+    dislike: str | None = None,
+    authors: str | None = None,
     max_keywords: int = 50,
     max_limit: int = 500,
 ) -> FeedQuery:
     """The configured query with whatever the request overrides."""
     update: dict[str, object] = {}
+    if like is not None:
+        update["like"] = tuple(
+            dict.fromkeys(_VERSION.sub("", i) for i in parse_likes(like, MAX_LIKES))
+        )
+    if dislike is not None:
+        update["dislike"] = tuple(
+            dict.fromkeys(_VERSION.sub("", i) for i in parse_likes(dislike, MAX_LIKES, "dislike"))
+        )
+    if authors is not None:
+        update["authors"] = parse_keywords(authors, MAX_LIKES, "authors")
     if categories is not None:
         update["categories"] = parse_categories(categories)
     if keywords is not None:
@@ -138,6 +153,9 @@ class FeedParams:
     min_score: float | None = None
     limit: int | None = None
     types: str | None = None
+    like: str | None = None
+    dislike: str | None = None
+    authors: str | None = None
 
 
 # The same parameters as OpenAPI describes them (the routes read them straight from the query
@@ -156,15 +174,27 @@ FEED_PARAMETERS: list[dict[str, Any]] = [
     {"name": "types", "in": "query", "required": False,
      "description": "Announce types: new, cross, replace, replace-cross or all",
      "schema": {"type": "string", "maxLength": 100}},
+    {"name": "like", "in": "query", "required": False,
+     "description": "Comma-separated arXiv ids (at most 50): rank by similarity to these papers",
+     "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
+    {"name": "dislike", "in": "query", "required": False,
+     "description": "Comma-separated arXiv ids (at most 50): push papers like these down",
+     "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
+    {"name": "authors", "in": "query", "required": False,
+     "description": "Comma-separated author names to follow: their papers come first",
+     "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
 ]  # fmt: skip
 
 
 def parse_feed_params(query: Mapping[str, str]) -> FeedParams:
     """Read and check the feed parameters of a query string."""
-    for name in ("keywords", "exclude", "types"):
+    for name in ("keywords", "exclude", "types", "like", "dislike", "authors"):
         if len(query.get(name) or "") > MAX_PARAM_LENGTH:
             raise InvalidQuery(f"{name}: longer than {MAX_PARAM_LENGTH} characters")
     return FeedParams(
+        like=query.get("like"),
+        dislike=query.get("dislike"),
+        authors=query.get("authors"),
         keywords=query.get("keywords"),
         exclude=query.get("exclude"),
         min_score=_number(query, "min_score", float),
@@ -190,15 +220,19 @@ def _number[N: (int, float)](query: Mapping[str, str], name: str, kind: type[N])
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?")
 
 
-def parse_likes(raw: str, limit: int) -> tuple[str, ...]:
+def _unversioned(ids: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_VERSION.sub("", i) for i in ids))
+
+
+def parse_likes(raw: str, limit: int, what: str = "like") -> tuple[str, ...]:
     """Comma-separated arXiv ids (``2601.01493``, ``2601.01493v2``, ``hep-th/9901001``)."""
     if len(raw) > MAX_PARAM_LENGTH:
-        raise InvalidQuery(f"like: longer than {MAX_PARAM_LENGTH} characters")
-    ids = parse_keywords(raw.replace(" ", ","), limit, "like")
+        raise InvalidQuery(f"{what}: longer than {MAX_PARAM_LENGTH} characters")
+    ids = parse_keywords(raw.replace(" ", ","), limit, what)
     for arxiv_id in ids:
         if not ARXIV_ID.fullmatch(arxiv_id):
             raise InvalidQuery(
-                f"like: {arxiv_id[:30]!r} is not an arXiv id",
+                f"{what}: {arxiv_id[:30]!r} is not an arXiv id",
                 hint="like 2601.01493 or 2601.01493v2",
             )
     return ids

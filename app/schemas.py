@@ -15,7 +15,15 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from app.arxiv.links import CodeLink, code_links
-from app.models import AnnounceType, Paper, RankedFeed, Relevance, ScoredPaper, Summary
+from app.models import (
+    AnnounceType,
+    Paper,
+    RankedFeed,
+    Relevance,
+    ScoredPaper,
+    SimilarTo,
+    Summary,
+)
 from app.redaction import redact
 from app.render.feeds import doi_url
 
@@ -89,6 +97,13 @@ class PaperOut(BaseModel):
     title_matched: list[str] = Field(description="Those of them found in the title")
     relevance: Relevance | None = Field(description="The LLM's 0-10 rating, when one exists")
     summary: SummaryOut | None = Field(description="The LLM summary, when one exists")
+    similarity: float | None = Field(
+        default=None, description="0-1, to the profile's library and likes (null: none)"
+    )
+    similar_to: list[SimilarTo] = Field(
+        default_factory=list, description="Up to 3 closest library or liked papers"
+    )
+    author_match: list[str] = Field(default_factory=list, description="Followed authors")
 
     @classmethod
     def of(cls, item: ScoredPaper, **extra: object) -> Self:
@@ -121,6 +136,9 @@ class PaperOut(BaseModel):
                 "title_matched": item.title_matched,
                 "relevance": item.relevance,
                 "summary": SummaryOut.of(item.summary) if item.summary else None,
+                "similarity": item.similarity,
+                "similar_to": item.similar_to,
+                "author_match": item.author_match,
                 **extra,
             }
         )

@@ -68,6 +68,9 @@ def request_query(
         types=params.types,
         min_score=params.min_score,
         limit=params.limit,
+        like=params.like,
+        dislike=params.dislike,
+        authors=params.authors,
         max_keywords=settings.max_query_keywords,
         max_limit=settings.max_limit,
     )

@@ -69,6 +69,7 @@ def test_profiles_read_like_feeds(service: tuple[str, ArxivServer]) -> None:
         reading = read(client, "/p/reading/rss")
         assert reading.feed.title.startswith("My reading")
         assert len(reading.entries) == 30  # max_papers, ranked by the library alone
+        assert all("Similarity:" in e.summary for e in reading.entries)  # and each says why
         systems = read(client, "/p/systems/atom")
         assert systems.entries
         for entry in systems.entries:

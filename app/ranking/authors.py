@@ -66,7 +66,10 @@ def parse_name(text: str) -> Name:
     if raw.count(",") == 1:
         family_part, given_part = raw.split(",")
         family_words = [fold(w) for w in _WORD.findall(family_part)]
-        given_words = [fold(w) for w in _WORD.findall(given_part)]
+        # "Beethoven, Ludwig van": the particles after the given names belong to the family
+        given_words = [
+            w for w in (fold(w) for w in _WORD.findall(given_part)) if w not in PARTICLES
+        ]
     else:
         words = [fold(w) for w in _WORD.findall(raw)]
         while len(words) > 1 and words[-1] in SUFFIXES:
@@ -77,7 +80,7 @@ def parse_name(text: str) -> Name:
         while start > 1 and words[start - 1] in PARTICLES:
             start -= 1
         given_words, family_words = words[:start], words[start:]
-    given = tuple(w for w in given_words if w not in PARTICLES)
+    given = tuple(given_words)  # "D. Aa": an initial, even one spelt like a particle
     core_words = list(family_words)
     while len(core_words) > 1 and core_words[0] in PARTICLES:
         core_words.pop(0)

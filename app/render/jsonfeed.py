@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.arxiv.links import CodeLink, code_links
-from app.models import AnnounceType, RankedFeed, ScoredPaper
+from app.models import AnnounceType, RankedFeed, ScoredPaper, SimilarTo
 from app.render.feeds import FeedMeta, feed_description, feed_title, item_html
 
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
@@ -43,6 +43,9 @@ class ArxivExtension(BaseModel):
     doi: str | None
     journal_ref: str | None
     code_links: list[CodeLink] = Field(description="Code and project pages in the abstract")
+    similarity: float | None = Field(default=None, description="0-1, to the library and likes")
+    similar_to: list[SimilarTo] = Field(default_factory=list)
+    author_match: list[str] = Field(default_factory=list, description="Followed authors")
 
 
 class JSONFeedItem(BaseModel):
@@ -109,6 +112,9 @@ def _item(item: ScoredPaper, about: str) -> JSONFeedItem:
             doi=p.doi,
             journal_ref=p.journal_ref,
             code_links=code_links(p.abstract),
+            similarity=item.similarity,
+            similar_to=item.similar_to,
+            author_match=item.author_match,
         ),
     )
 

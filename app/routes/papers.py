@@ -88,10 +88,15 @@ async def papers(
         Query(pattern=_DAY, description="Only papers announced that day (YYYY-MM-DD)"),
     ] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Papers to skip")] = 0,
+    profile: Annotated[
+        str | None,
+        Query(max_length=40, description="Rank as this profile does (GET /api/profiles)"),
+    ] = None,
 ) -> Response:
     """The ranked papers for a query, a page at a time (``limit`` is the page size)."""
     settings = services.settings
-    query = request_query(request, services, category)
+    base = (await services.profiles.get(profile)).query if profile is not None else None
+    query = request_query(request, services, category, base=base)
     wanted = parse_day(day)
     size = query.limit
     feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
