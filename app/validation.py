@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.arxiv import taxonomy
+from app.ranking.keywords import distinct_keywords
 
 
 def known_categories(value: list[str]) -> list[str]:
@@ -19,10 +20,6 @@ def known_categories(value: list[str]) -> list[str]:
 
 
 def clean_keywords(value: list[str]) -> list[str]:
-    """Blank entries dropped, spacing folded, duplicates (ignoring case) counted once."""
-    seen: dict[str, str] = {}
-    for kw in value:
-        kw = " ".join(kw.split())
-        if kw and kw.casefold() not in seen:
-            seen[kw.casefold()] = kw
-    return list(seen.values())
+    """Blank entries dropped, spacing folded, duplicates counted once exactly as the matcher
+    counts them (``app.ranking.keywords.distinct_keywords``: ``re``'s case-insensitivity)."""
+    return list(distinct_keywords(value))
