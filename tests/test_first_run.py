@@ -103,9 +103,15 @@ async def test_sample_digest_is_dated_by_the_sample(samples: httpx.AsyncClient) 
 def make_dry_run(*args: str, ci: bool = False) -> str:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": "true"} if ci else {})
+    drop = ("CI", "MAKELEVEL", "MAKEFLAGS", "MFLAGS")  # also when the suite runs under make
+    env = {k: v for k, v in os.environ.items() if k not in drop} | ({"CI": "true"} if ci else {})
     done = subprocess.run(
-        ["make", "-n", *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout
 
