@@ -36,6 +36,7 @@ from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
+from app.ranking.embeddings import EmbeddingsSettings
 from app.redaction import redact
 from app.summaries.settings import AISummary
 from app.validation import clean_keywords, known_categories
@@ -168,6 +169,11 @@ class Settings(BaseSettings):
     digest_template: Path | None = Field(
         default=None,
         description="A string.Template file that replaces the Markdown digest's default layout",
+    )
+
+    embeddings: EmbeddingsSettings | None = Field(
+        default=None,
+        description="An OpenAI-compatible embeddings endpoint for profiles' similarity",
     )
 
     # -- profiles (personal feeds) --

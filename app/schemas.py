@@ -348,6 +348,7 @@ class ConfigOut(BaseModel):
     digest_template: bool = Field(default=False, description=SET)
     delivery: DeliveryOut | None = None
     profiles: list[str] = Field(description="The profiles defined in config.json, by name")
+    embeddings: str | None = Field(description="The embeddings model for profiles (null: off)")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")
     max_profiles: int
     store: str = Field(description="The store in use: memory, sqlite or redis")
@@ -374,7 +375,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
     )
     hidden = {"ai_summary", "store", "cron_secret_set", "config_file", "store_url", "redis_url"}
     hidden |= {"sqlite_path", "arxiv_rss_url", "contact", "digest_template", "public_url"}
-    hidden |= {"delivery", "profiles", "admin_token_set", "arxiv_api_url"}
+    hidden |= {"delivery", "profiles", "admin_token_set", "arxiv_api_url", "embeddings"}
     values = settings.model_dump(mode="json", include=set(ConfigOut.model_fields) - hidden)
     default_rss = Defaults.model_fields["arxiv_rss_url"].get_default()
     default_api = Defaults.model_fields["arxiv_api_url"].get_default()
@@ -391,6 +392,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         arxiv_rss_url=default_rss if settings.arxiv_rss_url == default_rss else "custom",
         arxiv_api_url=default_api if settings.arxiv_api_url == default_api else "custom",
         profiles=sorted(settings.profiles),
+        embeddings=settings.embeddings.model if settings.embeddings else None,
         admin_token_set=bool(token and token.get_secret_value()),
         contact=settings.contact is not None,
         digest_template=settings.digest_template is not None,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.models import FeedQuery, RankedFeed
     from app.profiles.registry import ProfileRegistry
+    from app.ranking.embeddings import Embedder
     from app.ranking.personal import Personalizer
     from app.store import Store
     from app.summaries.ai import AIServices
@@ -72,6 +73,8 @@ class Services:
     async def aclose(self) -> None:
         """Close the HTTP clients and the store."""
         await self.http.aclose()
+        if self.personal.embedder is not None:
+            await self.personal.embedder.client.aclose()
         if self.ai is not None:
             await self.ai.aclose()
         await self.store.close()
@@ -210,10 +213,21 @@ def build_services(
         listings=listings,
         catalog=catalog,
         profiles=profiles,
-        personal=Personalizer(profiles, lookup),
+        personal=Personalizer(profiles, lookup, build_embeddings(settings, store)),
         configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )
+
+
+def build_embeddings(settings: Settings, store: Store) -> Embedder | None:
+    """The embeddings client for profiles, when ``embeddings`` is configured."""
+    if settings.embeddings is None:
+        return None
+    from app.ranking.embeddings import build_embedder
+    from app.summaries.summarize import CallBudget
+
+    budget = CallBudget(store, settings.ai_summary.daily_call_cap)
+    return build_embedder(settings.embeddings, store, budget)
 
 
 def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices | None:

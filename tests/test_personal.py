@@ -16,6 +16,7 @@ from app.main import create_app
 from app.models import AnnounceType, Paper
 from app.store import MemoryStore
 from tests.conftest import ALL4, FakeArxiv, listing, make_settings
+from tests.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.anyio
 CATS = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -141,3 +142,45 @@ async def test_bad_likes_and_authors_are_clear_422s(tmp_path: Path) -> None:
     assert bad.status_code == many.status_code == nobody.status_code == 422
     assert "not an arXiv id" in bad.json()["error"]["message"]
     assert "at most 50" in many.json()["error"]["message"]
+
+
+async def test_an_embeddings_endpoint_ranks_a_profile_and_falls_back_on_failure(
+    tmp_path: Path, stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    papers = new_papers()
+    write_library(tmp_path, papers[:3])
+    cfg = {
+        "embeddings": {"base_url": stub.base_url, "model": "stub-embed", "batch_size": 16},
+        "profiles": {"mine": {"keywords": [], "library": "mine.json", "max_papers": 10}},
+    }
+
+    def ranked(feed: dict[str, Any]) -> list[tuple[str, float]]:
+        return [(i["id"], i["_arxiv"]["similarity"]) for i in feed["items"]]
+
+    (first, again, override), _ = await get(
+        tmp_path,
+        cfg,
+        "/p/mine/feed.json",
+        "/p/mine/feed.json",
+        "/p/mine/feed.json?limit=5",
+    )
+    calls = stub.embedding_calls()
+    assert calls  # the library and the candidates, in batches of at most 16
+    assert all(len(c.body["input"]) <= 16 for c in calls)
+    assert sum(len(c.body["input"]) for c in calls) >= len(papers) + 3  # candidates, library
+    top = {i.rsplit("/", 1)[-1].split("v")[0] for i, _ in ranked(first)[:3]}
+    assert top == {p.arxiv_id for p in papers[:3]}
+    assert ranked(first) == ranked(again)
+    assert len(stub.embedding_calls()) == len(calls)  # cached: nothing paid twice
+    assert all(s is not None for _, s in ranked(override))  # an override: the embedded default
+    assert len(stub.embedding_calls()) == len(calls)
+
+    stub.reset()
+    stub.always_fail = "500"
+    other = tmp_path / "again"
+    other.mkdir()
+    (other / "mine.json").write_text((tmp_path / "mine.json").read_text(), encoding="utf-8")
+    (broken,), _ = await get(other, cfg, "/p/mine/feed.json")
+    assert stub.embedding_calls()  # it tried
+    assert all(s is not None for _, s in ranked(broken))  # fell back, still ranked

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.caches import LRU
-from app.errors import UpstreamError
+from app.errors import LLMError, UpstreamError
 from app.models import FeedQuery, Paper, Personal, SimilarTo
 
 if TYPE_CHECKING:
     from app.arxiv.lookup import PaperLookup
     from app.profiles.registry import ProfileRegistry
+    from app.ranking.embeddings import Embedder
     from app.ranking.similarity import SimilarityScorer
 
 log = logging.getLogger(__name__)
@@ -31,53 +32,79 @@ THREAD_OVER = 300  # candidates scored in a worker thread beyond this many
 class Personalizer:
     """Builds and keeps the scorers; scores candidates for a query."""
 
-    def __init__(self, profiles: ProfileRegistry, lookup: PaperLookup | None) -> None:
+    def __init__(
+        self,
+        profiles: ProfileRegistry,
+        lookup: PaperLookup | None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.profiles = profiles
         self.lookup = lookup
-        self._scorers: LRU[SimilarityScorer] = LRU(64)
+        self.embedder = embedder  # only an owner's profile, as defined, uses it
+        self._scorers: LRU[tuple[SimilarityScorer, list[Paper]]] = LRU(64)
 
     async def personal(self, query: FeedQuery, candidates: Sequence[Paper]) -> dict[str, Personal]:
         """Per versioned id: similarity (None when nothing to compare with) and followed authors."""
         from app.ranking.authors import follow
 
-        scorer = await self._scorer(query, candidates)
+        profile = await self.profiles.find(query.profile) if query.profile else None
+        scorer, liked = await self._scorer(query, candidates)
         followed = follow(query.authors)
-        sims = None
-        if scorer:
-            if len(candidates) > THREAD_OVER:
-                sims = await asyncio.to_thread(scorer.score, candidates)
-            else:
-                sims = scorer.score(candidates)
+        sims: list[tuple[float, list[SimilarTo]]] | None = None
+        if scorer and self.embedder is not None and profile is not None and profile.query == query:
+            from app.ranking.embedded import embedded_similarity
+
+            try:
+                sims = await embedded_similarity(self.embedder, profile.library, liked, candidates)
+            except LLMError as exc:
+                log.warning("embeddings failed, using the embedded default: %s", exc.message)
+        if scorer and sims is None:
+            scored = (
+                await asyncio.to_thread(scorer.score, candidates)
+                if len(candidates) > THREAD_OVER
+                else scorer.score(candidates)
+            )
+            sims = [
+                (
+                    s.similarity,
+                    [
+                        SimilarTo(
+                            id=t.id, title=t.title, similarity=min(1.0, max(0.0, t.similarity))
+                        )
+                        for t in s.similar_to
+                    ],
+                )
+                for s in scored
+            ]
         out: dict[str, Personal] = {}
         for n, paper in enumerate(candidates):
             sim = sims[n] if sims is not None else None
             out[paper.versioned_id] = Personal(
-                similarity=sim.similarity if sim is not None else None,
-                similar_to=[
-                    SimilarTo(id=s.id, title=s.title, similarity=min(1.0, max(0.0, s.similarity)))
-                    for s in (sim.similar_to if sim is not None else ())
-                ],
+                similarity=sim[0] if sim is not None else None,
+                similar_to=sim[1] if sim is not None else [],
                 author_match=followed.match(paper.authors) if followed else [],
             )
         return out
 
     async def _scorer(
         self, query: FeedQuery, candidates: Sequence[Paper]
-    ) -> SimilarityScorer | None:
+    ) -> tuple[SimilarityScorer | None, list[Paper]]:
+        """The embedded default's scorer for the query (None: nothing to compare with), and the
+        liked papers."""
         profile = await self.profiles.find(query.profile) if query.profile else None
         library = profile.library if profile is not None else ()
         if not library and not query.like and not query.dislike:
-            return None
+            return None, []
         key = f"{query.profile}|{id(profile)}|{','.join(query.like)}|{','.join(query.dislike)}"
-        scorer = self._scorers.get(key)
-        if scorer is None:
+        held = self._scorers.get(key)
+        if held is None:
             from app.ranking.similarity import build_scorer
 
             liked = await self.papers(query.like, candidates)
             disliked = await self.papers(query.dislike, candidates)
-            scorer = build_scorer(library, liked, disliked)
-            self._scorers.put(key, scorer)
-        return scorer
+            held = (build_scorer(library, liked, disliked), liked)
+            self._scorers.put(key, held)
+        return held
 
     async def papers(self, ids: Sequence[str], candidates: Sequence[Paper]) -> list[Paper]:
         """The papers of ``ids``: from the candidates, else from arXiv's API."""
@@ -96,3 +123,7 @@ class Personalizer:
                 if result.unknown:
                     log.info("arXiv has no paper %s", ", ".join(result.unknown[:5]))
         return found
+
+
+def _near(arxiv_id: str | None, title: str, similarity: float) -> SimilarTo:
+    return SimilarTo(id=arxiv_id, title=title, similarity=min(1.0, max(0.0, similarity)))
