@@ -22,19 +22,18 @@ import asyncio
 import hashlib
 import logging
 import math
-import os
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Literal
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
 from app.llm import LLMClient, build_client, key_variables
 from app.models import Paper
 from app.store.base import Store
+from app.summaries.settings import Provider
 from app.summaries.summarize import CallBudget
 
 log = logging.getLogger(__name__)
@@ -44,16 +43,10 @@ MAX_BACKOFF = 24 * 3600.0
 FAILURES_TTL = 7 * 86400.0
 
 
-class EmbeddingsSettings(BaseModel):
+class EmbeddingsSettings(Provider):
     """The ``embeddings`` block: which OpenAI-compatible endpoint embeds papers, and how."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str | None = Field(
-        default=None, description="e.g. http://localhost:11434/v1 (Ollama); None: OpenAI"
-    )
     model: str = Field(default="text-embedding-3-small", min_length=1, max_length=200)
-    api_key_env: str = "OPENAI_API_KEY"
     dimensions: int | None = Field(
         default=None, ge=1, le=8192, description="Ask for shorter vectors (text-embedding-3)"
     )
@@ -67,21 +60,6 @@ class EmbeddingsSettings(BaseModel):
     encoding_format: Literal["base64", "float"] = Field(
         default="base64", description="base64 is quicker; float is used when it is refused"
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
-
-    def api_key(self) -> str | None:
-        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
-        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
-
-    def resolved_base_url(self) -> str | None:
-        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
-        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
 
     @property
     def tag(self) -> str:

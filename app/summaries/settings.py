@@ -11,14 +11,36 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-class AISummary(BaseModel):
-    """The legacy ``ai_summary`` block: which LLM summarizes the top papers, and how."""
+class Provider(BaseModel):
+    """An OpenAI-compatible endpoint: where it is and which variable holds its key."""
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = False
     api_key_env: str = "OPENAI_API_KEY"
-    base_url: str | None = None
+    base_url: str | None = Field(
+        default=None, description="e.g. http://localhost:11434/v1 (Ollama); None: OpenAI"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+    def api_key(self) -> str | None:
+        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
+        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
+
+    def resolved_base_url(self) -> str | None:
+        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+
+class AISummary(Provider):
+    """The legacy ``ai_summary`` block: which LLM summarizes the top papers, and how."""
+
+    enabled: bool = False
     model: str = "gpt-4o-mini"
     prompt_file: Path | None = None
     max_papers_to_summarize: int = Field(default=15, ge=0, le=200)
@@ -36,23 +58,8 @@ class AISummary(BaseModel):
         default=900.0, ge=0, description="Wait before retrying a failed paper (s, doubling)"
     )
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
-
     @model_validator(mode="after")
     def _prompt_exists(self) -> AISummary:
         if self.prompt_file is not None and not self.prompt_file.is_file():
             raise ValueError(f"prompt_file {str(self.prompt_file)!r} does not exist")
         return self
-
-    def api_key(self) -> str | None:
-        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
-        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
-
-    def resolved_base_url(self) -> str | None:
-        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
-        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
