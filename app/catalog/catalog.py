@@ -90,7 +90,13 @@ class Catalog:
             await self._load([c for c in wanted if c not in views], views)
         if len(views) < len(wanted):
             await self._obtain([c for c in wanted if c not in views], views)
-        return self._assemble(wanted, [views[c] for c in wanted])
+        chosen = [views[c] for c in wanted]
+        key = self._assembly_key(wanted, chosen)
+        listing = self._assembled.get(key)
+        if listing is None:  # a big set takes a while to assemble: off the event loop
+            listing = await asyncio.to_thread(assemble, [v.listing for v in chosen], wanted)
+            self._assembled.put(key, listing)
+        return listing
 
     def held(self) -> list[str]:
         """The categories held in memory."""
@@ -101,9 +107,13 @@ class Catalog:
         raw = await self.store.get(self._counter())
         return int(raw) if raw else 0
 
-    def _assemble(self, wanted: tuple[str, ...], views: Sequence[Cached]) -> Listing:
+    @staticmethod
+    def _assembly_key(wanted: tuple[str, ...], views: Sequence[Cached]) -> str:
         stamp = ",".join(f"{v.listing.fetched_at.isoformat()}{v.listing.stale:d}" for v in views)
-        key = f"{'+'.join(wanted)}|{stamp}"
+        return f"{'+'.join(wanted)}|{stamp}"
+
+    def _assemble(self, wanted: tuple[str, ...], views: Sequence[Cached]) -> Listing:
+        key = self._assembly_key(wanted, views)
         listing = self._assembled.get(key)
         if listing is None:
             listing = assemble([v.listing for v in views], wanted)
@@ -118,8 +128,8 @@ class Catalog:
             raw = found.get(view_key(cat))
             if raw is None:
                 continue
-            try:
-                cached = Cached.model_validate_json(raw)
+            try:  # thousands of papers take a while to validate: off the event loop
+                cached = await asyncio.to_thread(Cached.model_validate_json, raw)
             except ValidationError:
                 log.warning("ignoring unreadable stored view %s", cat)
                 continue
@@ -179,7 +189,8 @@ class Catalog:
             raise
         held = self.listings.peek(rest)
         expires = held.expires_at if held is not None else next_update(self.clock)
-        for cat, view in split(listing, rest).items():
+        views = await asyncio.to_thread(split, listing, rest)  # off the event loop
+        for cat, view in views.items():
             self._failed.pop(cat, None)
             cached = Cached(listing=view, expires_at=expires)
             self._held[cat] = cached

@@ -171,8 +171,8 @@ class ListingService:
         raw = await self.store.get(key)
         if raw is None:
             return None
-        try:
-            return Cached.model_validate_json(raw)
+        try:  # off the event loop: a big listing takes a while to validate
+            return await asyncio.to_thread(Cached.model_validate_json, raw)
         except ValidationError:
             log.warning("ignoring unreadable stored listing %s", key)
             return None

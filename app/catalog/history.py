@@ -8,6 +8,7 @@ a day is kept (``day:<category>:<date>``, with an index ``days:<category>``), fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -46,7 +47,8 @@ class History:
         key = day_key(category, day)
         if self._days.get(key) == view:
             return  # already kept
-        await self.store.set(key, view.model_dump_json().encode(), ttl=KEEP_SECONDS)
+        body = await asyncio.to_thread(view.model_dump_json)  # big views: off the event loop
+        await self.store.set(key, body.encode(), ttl=KEEP_SECONDS)
         self._days.put(key, view)
         days = set(await self._index(category)) | {day}
         newest = sorted(days, reverse=True)[:KEEP_DAYS]
@@ -67,7 +69,7 @@ class History:
         for day in await self.earlier(cats, before, days_back - len(chosen)):
             views = await self.views(cats, day)
             if views:
-                chosen.append(assemble(views, cats))
+                chosen.append(await asyncio.to_thread(assemble, views, cats))
         return chosen
 
     async def earlier(self, categories: Sequence[str], before: str, count: int) -> list[str]:
@@ -83,7 +85,7 @@ class History:
         missing = [k for k in wanted if self._days.get(k) is None]
         for key, raw in (await self.store.get_many(missing)).items():
             try:
-                self._days.put(key, Listing.model_validate_json(raw))
+                self._days.put(key, await asyncio.to_thread(Listing.model_validate_json, raw))
             except ValidationError:
                 log.warning("ignoring unreadable stored day %s", key)
         return [v for k in wanted if (v := self._days.get(k)) is not None]
