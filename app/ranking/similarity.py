@@ -44,9 +44,9 @@ from app.ranking.termvectors import (
 
 
 @dataclass(frozen=True, slots=True)
-class SimilarTo:
+class Neighbour:
     """A library or liked paper close to a candidate: its arXiv id (else DOI, else None), its
-    title, and the pair's similarity (0-1)."""
+    title, and the pair's similarity (0-1). ``app.models.SimilarTo`` once shown."""
 
     id: str | None
     title: str
@@ -56,10 +56,10 @@ class SimilarTo:
 @dataclass(frozen=True, slots=True)
 class Similarity:
     """How close a candidate is to a profile (0-1), and the (up to 3) closest library or liked
-    papers, closest first."""
+    papers, closest first. Plain dataclasses: thousands are made per ranking, few are shown."""
 
     similarity: float
-    similar_to: tuple[SimilarTo, ...]
+    similar_to: tuple[Neighbour, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +291,7 @@ class SimilarityScorer:
             Similarity(
                 final[j],
                 tuple(
-                    SimilarTo(items[i].id, items[i].title, v)
+                    Neighbour(items[i].id, items[i].title, v)
                     for i, v in zip(ids[j], sims[j], strict=True)
                     if v > 0
                 ),
