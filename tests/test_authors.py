@@ -104,3 +104,9 @@ def test_parse_name_keys() -> None:
     name = parse_name("Yann Le Cun")
     assert (name.family, name.core, name.given) == ("lecun", "cun", ("yann",))
     assert parse_name("Martin Luther King Jr.").family == "king"
+
+
+def test_an_initial_that_spells_a_particle_is_still_an_initial() -> None:
+    assert not same_person("D. Smith", "Anna Smith")
+    assert same_person("D. Smith", "David Smith")
+    assert parse_name("Beethoven, Ludwig van").family == "vanbeethoven"

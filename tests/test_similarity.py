@@ -110,6 +110,14 @@ def test_scores_keep_the_papers_order_and_do_not_depend_on_it() -> None:
     )
 
 
+def test_the_same_candidates_again_give_the_same_answer() -> None:
+    entries = [entry(p) for p in field("math.AG")[:3]]
+    scorer = build_scorer(entries)
+    first = scorer.score(PAPERS)
+    assert scorer.score(PAPERS) == first
+    assert scorer.score(PAPERS[:10]) == build_scorer(entries).score(PAPERS[:10])
+
+
 def test_recency_weights_follow_zotero_arxiv_daily() -> None:
     weights = recency_weights(5)
     assert weights[0] == 1.0

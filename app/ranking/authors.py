@@ -66,10 +66,9 @@ def parse_name(text: str) -> Name:
     if raw.count(",") == 1:
         family_part, given_part = raw.split(",")
         family_words = [fold(w) for w in _WORD.findall(family_part)]
-        # "Beethoven, Ludwig van": the particles after the given names belong to the family
-        given_words = [
-            w for w in (fold(w) for w in _WORD.findall(given_part)) if w not in PARTICLES
-        ]
+        given_words = [fold(w) for w in _WORD.findall(given_part)]
+        while len(given_words) > 1 and given_words[-1] in PARTICLES:  # "Beethoven, Ludwig van"
+            family_words.insert(0, given_words.pop())
     else:
         words = [fold(w) for w in _WORD.findall(raw)]
         while len(words) > 1 and words[-1] in SUFFIXES:

@@ -18,6 +18,7 @@ or ``like=`` needs it: it loads numpy.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -44,9 +45,9 @@ from app.ranking.termvectors import (
 
 
 @dataclass(frozen=True, slots=True)
-class SimilarTo:
+class Neighbour:
     """A library or liked paper close to a candidate: its arXiv id (else DOI, else None), its
-    title, and the pair's similarity (0-1)."""
+    title, and the pair's similarity (0-1). ``app.models.SimilarTo`` once shown."""
 
     id: str | None
     title: str
@@ -56,10 +57,10 @@ class SimilarTo:
 @dataclass(frozen=True, slots=True)
 class Similarity:
     """How close a candidate is to a profile (0-1), and the (up to 3) closest library or liked
-    papers, closest first."""
+    papers, closest first. Plain dataclasses: thousands are made per ranking, few are shown."""
 
     similarity: float
-    similar_to: tuple[SimilarTo, ...]
+    similar_to: tuple[Neighbour, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class _Index:
 
 _INDEXES: OrderedDict[tuple[object, ...], _Index] = OrderedDict()
 _INDEX_CACHE = 4
+_LOCK = threading.Lock()  # scoring may run in worker threads
 EXACT_BELOW = 600
 """Candidate lists up to this size get an exact eigendecomposition, larger ones a randomized
 one (seeded; the same candidates in any order give the same space)."""
@@ -145,9 +147,11 @@ def _index(papers: Sequence[Paper], method: Method) -> _Index:
         method.max_df,
         *(papers[i].versioned_id for i in order),
     )
-    found = _INDEXES.get(key)
+    with _LOCK:
+        found = _INDEXES.get(key)
+        if found is not None:
+            _INDEXES.move_to_end(key)
     if found is not None:
-        _INDEXES.move_to_end(key)
         return replace(found, position=position)
     items = [_paper_item(papers[i]) for i in order]
     tokens = tokenize([i.text for i in items], [i.key or "" for i in items])
@@ -161,9 +165,10 @@ def _index(papers: Sequence[Paper], method: Method) -> _Index:
     latent, fold = _latent_space(matrix, postings, dims, method.max_df)
     centroid = matrix.column_sums(np.full(n, 1.0 / max(n, 1)))
     index = _Index(terms, matrix, postings, idf, average, latent, fold, centroid, position)
-    _INDEXES[key] = index
-    while len(_INDEXES) > _INDEX_CACHE:
-        _INDEXES.popitem(last=False)
+    with _LOCK:
+        _INDEXES[key] = index
+        while len(_INDEXES) > _INDEX_CACHE:
+            _INDEXES.popitem(last=False)
     return index
 
 
@@ -236,6 +241,7 @@ class SimilarityScorer:
         self.method = method
         self._tokens_pos = tokenize([i.text for i in self.positives], None)
         self._tokens_neg = tokenize([i.text for i in self.negatives], None)
+        self._last: tuple[tuple[object, ...], list[Similarity]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.positives)
@@ -258,6 +264,15 @@ class SimilarityScorer:
         closest library or liked papers."""
         if not papers or not self.positives:
             return [Similarity(0.0, ()) for _ in papers]
+        key = (explain, *(p.versioned_id for p in papers))
+        last = self._last
+        if last is not None and last[0] == key:
+            return list(last[1])
+        results = self._score(papers, explain)
+        self._last = (key, results)
+        return list(results)
+
+    def _score(self, papers: Sequence[Paper], explain: int) -> list[Similarity]:
         index = _index(papers, self.method)
         pairs = self._pairwise(index, self._tokens_pos)[index.position]
         count = len(self.positives)
@@ -291,7 +306,7 @@ class SimilarityScorer:
             Similarity(
                 final[j],
                 tuple(
-                    SimilarTo(items[i].id, items[i].title, v)
+                    Neighbour(items[i].id, items[i].title, v)
                     for i, v in zip(ids[j], sims[j], strict=True)
                     if v > 0
                 ),

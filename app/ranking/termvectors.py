@@ -13,6 +13,7 @@ This module imports numpy at the top: import it only where similarity is needed.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ STOP_WORDS = frozenset(
 )
 _MEMO_SIZE = 50_000
 _memo: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_memo_lock = threading.Lock()
 
 
 def document_text(title: str, abstract: str) -> str:
@@ -53,12 +55,13 @@ def tokenize(texts: Sequence[str], keys: Sequence[str] | None = None) -> list[tu
     """Kept words of each text; with ``keys`` (e.g. versioned ids) results are memoized."""
     out: list[tuple[str, ...] | None] = [None] * len(texts)
     todo: list[int] = []
-    for i in range(len(texts)):
-        cached = _memo.get(keys[i]) if keys is not None else None
-        if cached is None:
-            todo.append(i)
-        else:
-            out[i] = cached
+    with _memo_lock:
+        for i in range(len(texts)):
+            cached = _memo.get(keys[i]) if keys is not None else None
+            if cached is None:
+                todo.append(i)
+            else:
+                out[i] = cached
     if todo:
         blob = _TEX.sub(" ", f" {SEPARATOR} ".join(texts[i] for i in todo).lower())
         words: list[str] = []
@@ -71,10 +74,11 @@ def tokenize(texts: Sequence[str], keys: Sequence[str] | None = None) -> list[tu
                 words.append(token)
         out[todo[position]] = tuple(words)
         if keys is not None:
-            for i in todo:
-                _memo[keys[i]] = out[i]  # type: ignore[assignment]
-            while len(_memo) > _MEMO_SIZE:
-                _memo.popitem(last=False)
+            with _memo_lock:
+                for i in todo:
+                    _memo[keys[i]] = out[i]  # type: ignore[assignment]
+                while len(_memo) > _MEMO_SIZE:
+                    _memo.popitem(last=False)
     return [t if t is not None else () for t in out]
 
 
