@@ -213,6 +213,7 @@ class RankedFeed(BaseModel):
     stale: bool = False
     total_listed: int = Field(description="Papers in the listing before filtering")
     items: list[ScoredPaper]
+    owned: bool = Field(default=False, description="One of the owner's feeds, as defined")
 
     def updated(self) -> datetime:
         """When the feed's content last changed: newest announcement or summary (an empty feed:

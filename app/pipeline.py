@@ -9,6 +9,7 @@ readers invent.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from app.catalog.history import merge_papers
@@ -30,11 +31,16 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     key = f"{query.cache_key}|{listing.fetched_at.isoformat()}|{listing.stale}"
     if services.ai is not None:
         key += f"|{services.ai.generation()}"
-    feed = services.feeds.get(key)
+    owned = query == services.configured or await services.profiles.owns(query)
+    cache = services.owned_feeds if owned else services.feeds
+    feed = cache.get(key)
     if feed is None:
-        feed = await build_feed(services, query, listing)
-        # with LLM features, summaries and ratings may land later: look again soon
-        services.feeds.put(key, feed, ttl=AI_RECHECK if services.ai else None)
+        async with nullcontext() if owned else services.strangers:
+            feed = cache.get(key)  # built while this request waited its turn?
+            if feed is None:
+                feed = await build_feed(services, query, listing)
+                # with LLM features, summaries and ratings may land later: look again soon
+                cache.put(key, feed, ttl=AI_RECHECK if services.ai else None)
     return feed
 
 
@@ -56,6 +62,7 @@ async def build_feed(
     profile = await services.profiles.find(query.profile) if query.profile else None
     # only the owner's feeds, as defined, spend LLM money: any override shows what exists
     owned = query == (profile.query if profile is not None else services.configured)
+    owned_query = owned
     dedupe = settings.enable_deduplication
     ai = services.ai
     budget = time_budget if time_budget is not None else (ai.time_budget if ai else 0.0)
@@ -98,6 +105,7 @@ async def build_feed(
         stale=listing.stale,
         total_listed=len(all_papers),
         items=items,
+        owned=owned_query,
     )
 
 

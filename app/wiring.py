@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 RENDERED_BYTES = 48 * 1024 * 1024  # rendered bodies kept in memory
 
 
+def bodies(size: int) -> LRU[tuple[RankedFeed, Rendered]]:
+    """A cache of rendered bodies, bounded by their bytes as well as their number."""
+    return LRU(size, max_bytes=RENDERED_BYTES, weigh=lambda key, v: len(key) + len(v[1].body))
+
+
 @dataclass
 class Services:
     """What request handlers use; closed when the app shuts down."""
@@ -55,19 +60,21 @@ class Services:
     feeds: LRU[RankedFeed] = field(default_factory=LRU)  # ranked feeds by query and listing
     # bodies by format, address and query, with the ranked feed they were drawn from; bounded
     # by their size in bytes (key and body), not only by their number
-    rendered: LRU[tuple[RankedFeed, Rendered]] = field(
-        default_factory=lambda: LRU(
-            512, max_bytes=RENDERED_BYTES, weigh=lambda key, v: len(key) + len(v[1].body)
-        )
-    )
+    rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=lambda: bodies(512))
+    # the owner's feeds and bodies apart, so that strangers' churn never evicts them
+    owned_feeds: LRU[RankedFeed] = field(default_factory=lambda: LRU(128))
+    owned_rendered: LRU[tuple[RankedFeed, Rendered]] = field(default_factory=lambda: bodies(256))
+    # strangers' feeds are built one at a time: the owner's never wait behind a crowd of them
+    strangers: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     def render(self, key: str, feed: RankedFeed, make: Callable[[], Rendered]) -> Rendered:
         """The bytes rendered earlier from this very ranked feed, or new ones from ``make``."""
-        cached = self.rendered.get(key)
+        cache = self.owned_rendered if feed.owned else self.rendered
+        cached = cache.get(key)
         if cached is not None and cached[0] is feed:
             return cached[1]
         rendered = make()
-        self.rendered.put(key, (feed, rendered))
+        cache.put(key, (feed, rendered))
         return rendered
 
     async def aclose(self) -> None:

@@ -253,3 +253,27 @@ async def test_concurrent_cold_sets_cost_one_request_per_batch(tmp_path: Path) -
     flat = [c for batch in fetched for c in batch]
     assert len(flat) == len(set(flat)) == 9  # five strangers' categories and the four owner's
     assert len(fake.paths()) <= 3
+
+
+async def test_strangers_feeds_queue_while_the_owners_are_served(tmp_path: Path) -> None:
+    app = create_app(
+        make_settings(tmp_path), transport=httpx.MockTransport(FakeArxiv()), store=MemoryStore()
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        services = await app.state.runtime.services()
+        assert (await c.get("/rss/cs.DC?keywords=GPU")).status_code == 200  # all held now
+        async with services.strangers:  # as if a stranger's feed were being built
+            owner = await asyncio.wait_for(c.get("/rss"), 10)
+            stranger = asyncio.create_task(c.get("/rss/cs.AI?keywords=Agent"))
+            await asyncio.sleep(0.3)
+            assert not stranger.done()  # it waits its turn
+        assert owner.status_code == 200
+        assert (await stranger).status_code == 200
+        first = await c.get("/atom")
+        for n in range(600):  # far more strangers' queries than the shared caches hold
+            await c.get(f"/rss/cs.LG?keywords=x{n}")
+        again = await c.get("/atom")
+    await app.state.runtime.aclose()
+    assert len(services.feeds) <= 512
+    assert again.content == first.content
+    assert len(services.owned_feeds) == 1  # the configured feed, never evicted by strangers

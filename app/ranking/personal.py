@@ -79,7 +79,8 @@ class Personalizer:
         out: dict[str, Personal] = {}
         for n, paper in enumerate(candidates):
             sim = sims[n] if sims is not None else None
-            out[paper.versioned_id] = Personal(
+            # built without validation: thousands of candidates, values already in range
+            out[paper.versioned_id] = Personal.model_construct(
                 similarity=sim[0] if sim is not None else None,
                 similar_to=sim[1] if sim is not None else [],
                 author_match=followed.match(paper.authors) if followed else [],
@@ -126,4 +127,6 @@ class Personalizer:
 
 
 def _near(arxiv_id: str | None, title: str, similarity: float) -> SimilarTo:
-    return SimilarTo(id=arxiv_id, title=title, similarity=min(1.0, max(0.0, similarity)))
+    return SimilarTo.model_construct(
+        id=arxiv_id, title=title, similarity=min(1.0, max(0.0, similarity))
+    )
