@@ -277,3 +277,28 @@ async def test_strangers_feeds_queue_while_the_owners_are_served(tmp_path: Path)
     assert len(services.feeds) <= 512
     assert again.content == first.content
     assert len(services.owned_feeds) == 1  # the configured feed, never evicted by strangers
+
+
+async def test_every_stored_key_has_a_lifetime_and_memory_is_bounded(tmp_path: Path) -> None:
+    """Listings expire after the next update (plus a margin), days after KEEP_DAYS; the
+    in-process maps stay bounded however many distinct sets readers ask for."""
+    store = MemoryStore()
+    fake = FakeArxiv()
+    app = create_app(make_settings(tmp_path), transport=httpx.MockTransport(fake), store=store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/rss")).status_code == 200
+        assert (await c.get("/rss/cs.IR")).status_code == 200
+        services = await app.state.runtime.services()
+    await app.state.runtime.aclose()
+    data = store._data
+    kinds = ("listing:", "cat:", "day:", "days:")
+    stored = {k: exp for k, (_, exp) in data.items() if k.startswith(kinds)}
+    assert {k.split(":", 1)[0] for k in stored} == {"listing", "cat", "day", "days"}
+    assert all(exp is not None for exp in stored.values()), stored
+    now = store._clock()
+    days = [exp - now for k, exp in stored.items() if k.startswith(("day:", "days:"))]
+    assert all(80 * 86400 < d <= 90 * 86400 + 1 for d in days if d is not None)
+    listings = [exp - now for k, exp in stored.items() if k.startswith(("listing:", "cat:"))]
+    assert all(86400 < d < 4 * 86400 for d in listings if d is not None)
+    assert services.listings._memory.size <= 256
+    assert services.catalog.history._days.size <= 1024
