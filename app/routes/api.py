@@ -119,14 +119,14 @@ async def health(services: ServicesDep) -> Health:
 
 async def ping(store: Store) -> bool:
     """Whether the store answers within ``STORE_PING_TIMEOUT`` seconds."""
-    from app.store.factory import OUTAGE_ERRORS  # lazily: it loads the store drivers
+    from app.store.factory import outage_errors  # lazily: it loads the store drivers
 
     try:
         async with asyncio.timeout(STORE_PING_TIMEOUT):
             return await store.ping()
     except TimeoutError:
         return False
-    except OUTAGE_ERRORS:
+    except outage_errors():
         return False
 
 

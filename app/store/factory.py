@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -28,16 +29,17 @@ T = TypeVar("T")
 
 ACCEPTED = "memory://, sqlite:///absolute/path, sqlite:relative/path, redis://... or rediss://..."
 
-_errors: list[type[BaseException]] = [OSError, sqlite3.DatabaseError]
-try:
-    from redis.exceptions import ConnectionError as _RedisConnectionError
-    from redis.exceptions import TimeoutError as _RedisTimeoutError
+_BASE_OUTAGES: tuple[type[BaseException], ...] = (OSError, sqlite3.DatabaseError)
 
-    _errors += [_RedisConnectionError, _RedisTimeoutError]
-except ImportError:  # pragma: no cover - redis is needed only for a redis:// store
-    pass
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = tuple(_errors)
-"""What counts as "the backend is down": connection errors and timeouts, I/O and SQLite errors."""
+
+def outage_errors() -> tuple[type[BaseException], ...]:
+    """What counts as "the backend is down": I/O and SQLite errors, and Redis's connection
+    errors and timeouts once ``redis`` is loaded (only a Redis store loads it, so no Redis
+    error can be raised before; SQLite deployments never pay for importing it)."""
+    exceptions = sys.modules.get("redis.exceptions")
+    if exceptions is None:
+        return _BASE_OUTAGES
+    return (*_BASE_OUTAGES, exceptions.ConnectionError, exceptions.TimeoutError)
 
 
 def open_store(store_url: str | None, redis_url: str | None, sqlite_path: Path) -> Store:
@@ -127,7 +129,7 @@ class FallbackStore:
             self._retry_at = now + self.retry_interval  # one caller probes; the rest wait
         try:
             result = await op(self.primary)
-        except OUTAGE_ERRORS as exc:
+        except outage_errors() as exc:
             self._mark_down(exc)
             return await op(self.fallback)
         if self._down:
@@ -180,7 +182,7 @@ class FallbackStore:
         """Whether the primary answers (the fallback always does)."""
         try:
             return await self.primary.ping()
-        except OUTAGE_ERRORS:
+        except outage_errors():
             return False
 
     async def close(self) -> None:
