@@ -17,7 +17,9 @@ from xml.etree import ElementTree as ET
 
 from app.arxiv import taxonomy
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 cannot hold: the complement of its Char production, spelled out (the negated
+# class ``[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]`` takes ~25 ms to compile).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
