@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from app import STARTED
-from app.delivery.deliver import DeliveryReport
+from app.delivery.report import DeliveryReport
 from app.pipeline import build_feed
 
 if TYPE_CHECKING:

@@ -13,49 +13,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
 from email.message import EmailMessage
-from typing import Literal
 
 import httpx
-from pydantic import BaseModel, Field
 
 from app.delivery import email, webhooks
 from app.delivery.content import DigestInfo, digest_info
 from app.delivery.ledger import Ledger
+from app.delivery.report import ChannelReport, DeliveryReport
 from app.delivery.settings import Delivery, EmailDelivery, Webhook
 from app.errors import DeliveryError
 from app.models import RankedFeed
 from app.store import Store
 
 log = logging.getLogger(__name__)
-
-Status = Literal["sent", "already_sent", "in_progress", "failed", "dry_run", "skipped"]
-
-
-class ChannelReport(BaseModel):
-    """What happened on one channel."""
-
-    channel: str = Field(description="Kind and host, e.g. slack:hooks.slack.com (no secrets)")
-    status: Status
-    messages: int = Field(default=0, description="Messages sent this run (or, dry run, built)")
-    error: str | None = None
-    preview: list[str] = Field(default_factory=list, description="Dry run: what would be sent")
-
-
-class DeliveryReport(BaseModel):
-    """What one feed's delivery did."""
-
-    feed: str
-    day: date | None
-    papers: int
-    note: str | None = Field(default=None, description="Why nothing was sent, when so")
-    channels: list[ChannelReport] = Field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        """Whether a channel failed (it is retried on the next run)."""
-        return any(c.status == "failed" for c in self.channels)
 
 
 async def deliver(
