@@ -239,16 +239,16 @@ def build_embeddings(settings: Settings, store: Store) -> Embedder | None:
 
 def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices | None:
     """Summarizer and relevance rater for the configured provider (None when not wanted)."""
+    cfg = settings.ai_summary
+    interested = bool(settings.interests) or any(p.interests for p in settings.profiles.values())
+    if not cfg.enabled and not interested:
+        return None  # before the imports: a feed without LLM features never loads them
     from app.llm import build_llm
     from app.summaries.ai import AIServices
     from app.summaries.prompts import load_prompt
     from app.summaries.relevance import RelevanceRater
     from app.summaries.summarize import CallBudget, Summarizer
 
-    cfg = settings.ai_summary
-    interested = bool(settings.interests) or any(p.interests for p in settings.profiles.values())
-    if not cfg.enabled and not interested:
-        return None
     llm = build_llm(cfg)
     if llm is None:
         return None
