@@ -3,7 +3,8 @@
 ``PaperPage`` answers ``/api/papers``, ``PaperDetail`` ``/api/papers/{arxiv_id}``, ``ConfigOut``
 ``/api/config``, and ``ErrorOut`` documents every error. ``ConfigOut`` is an allow-list: a setting
 appears only when it is named here, secrets never do (only whether they are set), and
-credentials in URLs are redacted.
+credentials in URLs are redacted. Each model builds its validator and serializer on first use
+(``defer_build``): a cold instance that only serves feeds never needs them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.arxiv.links import CodeLink, code_links
 from app.models import (
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 class ErrorDetail(BaseModel):
     """What went wrong, and what to do about it."""
 
+    model_config = ConfigDict(defer_build=True)
+
     code: str = Field(description="Machine-readable, e.g. not_found or invalid_query")
     message: str
     hint: str | None = None
@@ -43,11 +46,15 @@ class ErrorDetail(BaseModel):
 class ErrorOut(BaseModel):
     """Every error response: ``{"error": {"code", "message", "hint"}}``."""
 
+    model_config = ConfigDict(defer_build=True)
+
     error: ErrorDetail
 
 
 class SummaryOut(BaseModel):
     """An LLM summary of the paper, as the raw Markdown the model wrote."""
+
+    model_config = ConfigDict(defer_build=True)
 
     markdown: str
     model: str
@@ -69,6 +76,8 @@ class SummaryOut(BaseModel):
 
 class PaperOut(BaseModel):
     """One paper as announced, with its score for the query and the LLM's take, if any."""
+
+    model_config = ConfigDict(defer_build=True)
 
     arxiv_id: str = Field(description="Version-free arXiv id, e.g. 2601.01209")
     version: int = Field(ge=1)
@@ -147,11 +156,15 @@ class PaperOut(BaseModel):
 class RankedPaperOut(PaperOut):
     """A paper of a result list."""
 
+    model_config = ConfigDict(defer_build=True)
+
     rank: int = Field(ge=1, description="1-based position in the whole result list")
 
 
 class PaperPage(BaseModel):
     """One page of the ranked papers for a query."""
+
+    model_config = ConfigDict(defer_build=True)
 
     total: int = Field(ge=0, description="Papers matching the query, over all pages")
     offset: int = Field(ge=0)
@@ -202,6 +215,8 @@ def paper_page(
 class KeywordPoints(BaseModel):
     """What one matched keyword adds to the score."""
 
+    model_config = ConfigDict(defer_build=True)
+
     keyword: str
     in_title: bool
     points: float = Field(description="keyword_weight, plus title_bonus when in the title")
@@ -209,6 +224,8 @@ class KeywordPoints(BaseModel):
 
 class ScoreBreakdown(BaseModel):
     """How the score is made: keywords x weights + relevance weight x LLM rating."""
+
+    model_config = ConfigDict(defer_build=True)
 
     keyword_weight: float
     title_bonus: float
@@ -221,6 +238,8 @@ class ScoreBreakdown(BaseModel):
 
 class PaperDetail(PaperOut):
     """One paper of the configured categories' listing, with its score explained."""
+
+    model_config = ConfigDict(defer_build=True)
 
     matches_filters: bool = Field(
         description="Whether it passes the configured keywords and exclusions (announce type "
@@ -266,6 +285,8 @@ SET = "Whether it is set (the value is never shown: it may be an internal addres
 class AISummaryOut(BaseModel):
     """The ``ai_summary`` block: the provider by name, never its address; whether a key is set."""
 
+    model_config = ConfigDict(defer_build=True)
+
     enabled: bool
     api_key_env: str
     api_key_set: bool = Field(
@@ -289,6 +310,8 @@ class DeliveryOut(BaseModel):
     """Where the digest goes, without secrets: webhook URLs hold tokens, so only kind and host;
     e-mail addresses are counted, not shown."""
 
+    model_config = ConfigDict(defer_build=True)
+
     email: str | None = Field(description="e.g. email:smtp.example.org (null: no e-mail)")
     email_recipients: int
     webhooks: list[str] = Field(description="e.g. slack:hooks.slack.com")
@@ -308,6 +331,8 @@ class DeliveryOut(BaseModel):
 
 class ConfigOut(BaseModel):
     """The effective configuration; secrets, addresses and paths show only whether they are set."""
+
+    model_config = ConfigDict(defer_build=True)
 
     config_file: bool = Field(description="Whether a config file was found and read")
     categories: list[str]
