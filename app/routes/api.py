@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from app import __version__
 from app.arxiv import taxonomy
-from app.arxiv.samples import ABOUT
 from app.wiring import ServicesDep
 
 if TYPE_CHECKING:
@@ -154,6 +153,8 @@ def note(cached: Cached | None, arxiv_source: str) -> str | None:
         return None
     listing = cached.listing
     if listing.sample:
+        from app.arxiv.samples import ABOUT  # lazily: it loads httpx and lxml
+
         why = "arXiv could not be reached" if arxiv_source == "auto" else "ARXIV_SOURCE=sample"
         return f"{why}: the feeds serve {ABOUT}"
     if listing.stale:
