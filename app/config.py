@@ -36,7 +36,7 @@ from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
-from app.ranking.embeddings import EmbeddingsSettings
+from app.ranking.settings import EmbeddingsSettings
 from app.redaction import redact
 from app.summaries.settings import AISummary
 from app.validation import clean_keywords, known_categories
