@@ -34,10 +34,11 @@ MARGIN = 10.0  # left for the answer, and for the start-up before ``app`` was im
 def call_budget(time_budget: float, now: float, *, capped: bool) -> tuple[float, float]:
     """(budget, the ``time.monotonic()`` it counts from) for a refresh run by one HTTP call.
 
-    On a cold instance the call began when the process did, so its start-up is paid from the
-    budget; ``capped`` (on Vercel) keeps budget and start-up under ``MAX_DURATION - MARGIN``.
+    On a cold serverless instance (``capped``: on Vercel) the call began when the process did,
+    so its start-up is paid from the budget, and budget and start-up stay under
+    ``MAX_DURATION - MARGIN``; a long-running server counts from the call.
     """
-    started = STARTED if now - STARTED < MAX_DURATION else now
+    started = STARTED if capped and now - STARTED < MAX_DURATION else now
     return (min(time_budget, MAX_DURATION - MARGIN) if capped else time_budget), started
 
 

@@ -124,6 +124,7 @@ def test_the_budget_counts_from_the_start_of_the_call() -> None:
     warm = STARTED + 3600.0
     assert call_budget(50.0, warm, capped=True) == (MAX_DURATION - MARGIN, warm)
     assert call_budget(300.0, warm, capped=False) == (300.0, warm)
+    assert call_budget(300.0, cold, capped=False) == (300.0, cold)  # a server: from the call
 
 
 async def test_a_budget_spent_before_the_fetch_leaves_the_summaries_to_the_next_run(
