@@ -24,6 +24,7 @@ from app.models import RankedFeed, ScoredPaper
 from app.render.builder import FORMAT_NAMES, FORMAT_PATHS, builder_form, feed_path
 from app.render.html import markdown_to_html
 from app.render.page_assets import CSP, SCRIPT, STYLE
+from app.render.why import personal_reasons
 
 __all__ = ["CSP", "FORMAT_PATHS", "PageMeta", "feed_path", "render_error_page", "render_page"]
 
@@ -45,7 +46,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
 _DRAWN = {"paper", "score", "keyword_score", "matched", "title_matched", "rank", "relevance",
-          "summary"}  # fmt: skip
+          "summary", "similarity", "similar_to", "author_match"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ def why(item: ScoredPaper) -> str:
         parts.append(
             f"relevance <b>{item.relevance.score:g}/10</b>: {escape(item.relevance.reason)}"
         )
+    for label, text in personal_reasons(item):
+        parts.append(f"{escape(label.lower())}: {escape(text)}")
     for name, value in item:
         if name not in _DRAWN and value not in (None, "", [], (), 0, 0.0, False):
             parts.append(f"{escape(name.replace('_', ' '))}: {escape(_describe(value))}")
