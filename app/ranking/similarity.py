@@ -31,14 +31,16 @@ from app.models import Paper
 from app.profiles.library import LibraryEntry
 from app.ranking.termvectors import (
     Counts,
+    Cross,
+    Float32Array,
     FloatArray,
-    Postings,
+    Prepared,
     Sparse,
     Terms,
     build_terms,
     count_in,
     document_text,
-    pair_product,
+    prepare,
     tokenize,
     weigh,
 )
@@ -99,12 +101,12 @@ class _Item:
 class _Index:
     terms: Terms
     matrix: Sparse
-    postings: Postings
+    cross: Cross
     idf: FloatArray
     average_length: float
-    latent: FloatArray
+    latent: Float32Array
     """Candidates in the latent space, rows normalized (n x k)."""
-    fold: FloatArray
+    fold: Float32Array
     """Maps cosines with the candidates to latent coordinates (n x k)."""
     centroid: FloatArray
     position: npt.NDArray[np.int64]
@@ -161,10 +163,10 @@ def _index(papers: Sequence[Paper], method: Method) -> _Index:
     idf = _idf(df, n, method.idf_power)
     average = float(counts.lengths.mean()) if n else 1.0
     matrix = _weigh(counts, idf, average, terms.size, method)
-    postings = Postings.of(matrix)
-    latent, fold = _latent_space(matrix, postings, dims, method.max_df)
+    cross = Cross.of(matrix, max_df=method.max_df)
+    latent, fold = _latent_space(matrix, cross, dims)
     centroid = matrix.column_sums(np.full(n, 1.0 / max(n, 1)))
-    index = _Index(terms, matrix, postings, idf, average, latent, fold, centroid, position)
+    index = _Index(terms, matrix, cross, idf, average, latent, fold, centroid, position)
     with _LOCK:
         _INDEXES[key] = index
         while len(_INDEXES) > _INDEX_CACHE:
@@ -182,31 +184,31 @@ def _weigh(counts: Counts, idf: FloatArray, average: float, size: int, method: M
     return Sparse(counts.rows, counts.cols, data, (counts.n_docs, size))
 
 
-def _latent_space(
-    matrix: Sparse, postings: Postings, dims: int, max_df: float
-) -> tuple[FloatArray, FloatArray]:
-    """Top eigenvectors of the candidates' cosine matrix (randomized, seeded): latent rows
-    ``U sqrt(L)`` normalized, and the fold-in map ``U / sqrt(L)``."""
+def _latent_space(matrix: Sparse, cross: Cross, dims: int) -> tuple[Float32Array, Float32Array]:
+    """Top eigenvectors of the candidates' cosine matrix (randomized, seeded, float32 products
+    and float64 orthonormalization): latent rows ``U sqrt(L)`` normalized, and the fold-in map
+    ``U / sqrt(L)``."""
     n = matrix.shape[0]
     k = min(dims, n // 4)
     if k < 2:
-        return np.zeros((n, 0)), np.zeros((n, 0))
-    gram = pair_product(matrix, postings, max_df=max_df)
+        return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.float32)
+    gram = cross.times(matrix)
     if n <= EXACT_BELOW:
-        values, u = np.linalg.eigh(gram)
+        values, u = np.linalg.eigh(gram.astype(np.float64))
         top = np.argsort(values)[::-1][:k]
         return _coordinates(u[:, top], values[top])
     rng = np.random.default_rng(0)
-    basis = gram @ rng.standard_normal((n, min(n, k + 10)))
+    basis = gram @ rng.standard_normal((n, min(n, k + 10))).astype(np.float32)
     for _ in range(3):
-        basis = gram @ _orthonormal(basis)
-    basis = _orthonormal(basis)
-    values, vectors = np.linalg.eigh(basis.T @ gram @ basis)
+        basis = gram @ _orthonormal(basis).astype(np.float32)
+    basis64 = _orthonormal(basis)
+    projected = (gram @ basis64.astype(np.float32)).astype(np.float64)
+    values, vectors = np.linalg.eigh(basis64.T @ projected)
     top = np.argsort(values)[::-1][:k]
-    return _coordinates(basis @ vectors[:, top], values[top])
+    return _coordinates(basis64 @ vectors[:, top], values[top])
 
 
-def _coordinates(u: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _coordinates(u: FloatArray, values: FloatArray) -> tuple[Float32Array, Float32Array]:
     """Latent rows ``U sqrt(L)`` normalized, and the fold-in map ``U / sqrt(L)``."""
     roots = np.sqrt(np.maximum(values, 1e-12))
     latent = u * roots
@@ -214,14 +216,14 @@ def _coordinates(u: FloatArray, values: FloatArray) -> tuple[FloatArray, FloatAr
     return latent.astype(np.float32), (u / roots).astype(np.float32)
 
 
-def _orthonormal(columns: FloatArray) -> FloatArray:
-    """Orthonormal columns spanning ``columns`` (through the small Gram matrix, twice: far
-    cheaper than a QR factorization of the tall matrix)."""
-    for _ in range(2):
-        values, vectors = np.linalg.eigh(columns.T @ columns)
-        scale = 1.0 / np.sqrt(np.maximum(values, values.max() * 1e-12))
-        columns = columns @ (vectors * scale)
-    return columns
+def _orthonormal(columns: npt.NDArray[np.floating]) -> FloatArray:
+    """Orthonormal columns (float64) spanning ``columns``, through their small Gram matrix
+    (far cheaper than a QR factorization of the tall matrix). One pass is enough: the columns
+    given are a product with orthonormal ones, or random."""
+    out = np.asarray(columns, dtype=np.float64)
+    values, vectors = np.linalg.eigh(out.T @ out)
+    scale = 1.0 / np.sqrt(np.maximum(values, values.max() * 1e-12))
+    return np.asarray(out @ (vectors * scale), dtype=np.float64)
 
 
 class SimilarityScorer:
@@ -239,25 +241,26 @@ class SimilarityScorer:
         total = sum(weights) or 1.0
         self.weights = np.array([w / total for w in weights], dtype=np.float64)
         self.method = method
-        self._tokens_pos = tokenize([i.text for i in self.positives], None)
-        self._tokens_neg = tokenize([i.text for i in self.negatives], None)
+        self._pos = prepare(tokenize([i.text for i in self.positives], None))
+        self._neg = prepare(tokenize([i.text for i in self.negatives], None))
         self._last: tuple[tuple[object, ...], list[Similarity]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.positives)
 
-    def _pairwise(self, index: _Index, tokens: list[tuple[str, ...]]) -> FloatArray:
-        """(candidates x items) similarities: (cosine + w x latent cosine) / (1 + w)."""
-        counts = count_in(index.terms, tokens)
+    def _pairwise(self, index: _Index, items: Prepared) -> Float32Array:
+        """(candidates x items) similarities, float32: (cosine + w x latent cosine) / (1 + w)."""
+        counts = count_in(index.terms, items)
         vectors = _weigh(counts, index.idf, index.average_length, index.terms.size, self.method)
-        cosine = pair_product(vectors, index.postings, max_df=self.method.max_df).T
+        cosine = index.cross.times(vectors)  # items x candidates
         weight = self.method.latent_weight if index.latent.shape[1] else 0.0
         if not weight:
-            return np.ascontiguousarray(cosine)
-        folded = index.fold.T @ cosine.astype(np.float32)
-        folded /= np.maximum(np.linalg.norm(folded, axis=0, keepdims=True), 1e-12)
-        latent = index.latent @ folded
-        return np.asarray((cosine + weight * latent) / (1 + weight), dtype=np.float64)
+            return np.ascontiguousarray(cosine.T)
+        folded = (cosine @ index.fold).T  # k x items
+        norms = np.maximum(np.linalg.norm(folded, axis=0, keepdims=True), 1e-12)
+        latent = index.latent @ (folded * (np.float32(weight / (1 + weight)) / norms))
+        latent += cosine.T * np.float32(1 / (1 + weight))
+        return np.asarray(latent, dtype=np.float32)
 
     def score(self, papers: Sequence[Paper], *, explain: int = 3) -> list[Similarity]:
         """One ``Similarity`` per paper, in the order given, naming up to ``explain`` of the
@@ -274,14 +277,15 @@ class SimilarityScorer:
 
     def _score(self, papers: Sequence[Paper], explain: int) -> list[Similarity]:
         index = _index(papers, self.method)
-        pairs = self._pairwise(index, self._tokens_pos)[index.position]
+        pairs = self._pairwise(index, self._pos)  # in the index's order, not the papers'
         count = len(self.positives)
         near = min(count, max(explain, self.method.neighbours, 1))
         if near < count:
-            nearest = np.argpartition(-pairs, near - 1, axis=1)[:, :near]
+            nearest = np.argpartition(pairs, count - near, axis=1)[:, count - near :]
         else:
             nearest = np.broadcast_to(np.arange(count), pairs.shape)
-        values = np.take_along_axis(pairs, nearest, axis=1)
+        values = np.take_along_axis(pairs, nearest, axis=1)[index.position].astype(np.float64)
+        nearest = nearest[index.position]
         order = np.argsort(-values, axis=1, kind="stable")
         nearest = np.take_along_axis(nearest, order, axis=1)
         values = np.take_along_axis(values, order, axis=1)
@@ -295,8 +299,8 @@ class SimilarityScorer:
             background = index.matrix.dot(index.centroid)[index.position]
             scores = scores - self.method.background * background
         if self.negatives:
-            against = self._pairwise(index, self._tokens_neg)[index.position]
-            scores = scores - self.method.dislike_weight * against.mean(axis=1)
+            against = self._pairwise(index, self._neg)[index.position]
+            scores = scores - self.method.dislike_weight * against.mean(axis=1, dtype=np.float64)
         final = np.clip(scores, 0.0, 1.0).round(4).tolist()
         shown = min(explain, count)
         ids = nearest[:, :shown].tolist()

@@ -24,11 +24,12 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+Float32Array = npt.NDArray[np.float32]
 
 K1 = 1.2
 B = 0.75
 SEPARATOR = "\x01"
-_TOKEN = re.compile(r"[a-z][a-z0-9]+|\x01")
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
 _TEX = re.compile(r"\$[^$\x01]{0,300}\$|\\[a-zA-Z]+")
 STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -63,16 +64,11 @@ def tokenize(texts: Sequence[str], keys: Sequence[str] | None = None) -> list[tu
             else:
                 out[i] = cached
     if todo:
-        blob = _TEX.sub(" ", f" {SEPARATOR} ".join(texts[i] for i in todo).lower())
-        words: list[str] = []
-        position = 0
-        for token in _TOKEN.findall(blob):
-            if token == SEPARATOR:
-                out[todo[position]] = tuple(words)
-                words, position = [], position + 1
-            elif token not in STOP_WORDS:
-                words.append(token)
-        out[todo[position]] = tuple(words)
+        joined = SEPARATOR.join(texts[i].replace(SEPARATOR, " ") for i in todo)
+        blob = _TEX.sub(" ", joined.lower())
+        find, stop = _TOKEN.findall, STOP_WORDS
+        for i, text in zip(todo, blob.split(SEPARATOR), strict=True):
+            out[i] = tuple([t for t in find(text) if t not in stop])
         if keys is not None:
             with _memo_lock:
                 for i in todo:
@@ -125,31 +121,81 @@ class Postings:
 
 
 def pair_product(
-    left: Sparse, right: Postings, *, max_df: float = 1.0, max_pairs: int = 2_000_000
+    left: Sparse,
+    right: Postings,
+    *,
+    max_df: float = 1.0,
+    max_pairs: int = 2_000_000,
+    columns: BoolArray | None = None,
 ) -> FloatArray:
     """``left @ right.T`` as a dense (left rows x right rows) array, term by term in chunks
     of at most ``max_pairs`` multiplications (memory stays bounded). Terms in more than
     ``max_df`` of the right rows are left out: with idf^2 weights they add little to a cosine
-    and most of the work."""
+    and most of the work. With ``columns``, only the terms it marks are used."""
     n_left, n_right = left.shape[0], right.n_rows
     out = np.zeros(n_left * n_right)
     df = right.df()
     reps = df[left.cols]
     keep = (reps > 0) & (reps <= max_df * n_right)
+    if columns is not None:
+        keep &= columns[left.cols]
     rows, cols, data, reps = left.rows[keep], left.cols[keep], left.data[keep], reps[keep]
     bounds = np.cumsum(reps)
     begin = 0
     while begin < len(reps):
-        base = bounds[begin - 1] if begin else 0
+        base = int(bounds[begin - 1]) if begin else 0
         end = max(begin + 1, int(np.searchsorted(bounds, base + max_pairs, side="right")))
         r = reps[begin:end]
-        entry = np.repeat(np.arange(begin, end), r)
-        offset = np.arange(len(entry)) - np.repeat(np.cumsum(r) - r, r)
-        where = right.start[cols[entry]] + offset
-        keys = rows[entry] * n_right + right.rows[where]
-        out += np.bincount(keys, weights=data[entry] * right.data[where], minlength=len(out))
+        # the pairs of entry e are right.start[col e] + 0 .. reps e - 1: one arange, shifted
+        first = np.cumsum(r) - r
+        where = np.arange(int(r.sum())) + np.repeat(right.start[cols[begin:end]] - first, r)
+        keys = np.repeat(rows[begin:end] * n_right, r) + right.rows[where]
+        weights = np.repeat(data[begin:end], r) * right.data[where]
+        out += np.bincount(keys, weights=weights, minlength=len(out))
         begin = end
     return out.reshape(n_left, n_right)
+
+
+@dataclass(frozen=True, slots=True)
+class Cross:
+    """Products with a fixed right-hand matrix (the candidates): its frequent terms as a dense
+    float32 block (one matrix product, BLAS), the rare ones through ``pair_product``."""
+
+    postings: Postings
+    slot: IntArray
+    """Column of each term in ``block``, -1 for terms left to the sparse product."""
+    block: Float32Array
+    """(right rows x dense terms)."""
+    max_df: float
+
+    @classmethod
+    def of(cls, matrix: Sparse, *, max_df: float, dense_share: float = 0.05) -> Cross:
+        """Terms in more than ``dense_share`` of the rows go dense: for those, one row pair
+        costs less in a matrix product than their pairs do one by one."""
+        postings = Postings.of(matrix)
+        df = postings.df()
+        n = matrix.shape[0]
+        dense = (df > dense_share * n) & (df <= max_df * n)
+        slot = np.where(dense, np.cumsum(dense) - 1, -1)
+        return cls(postings, slot, _scatter(matrix, slot, int(dense.sum())), max_df)
+
+    def times(self, left: Sparse) -> Float32Array:
+        """``left @ right.T`` (left rows x right rows), float32."""
+        sparse = pair_product(
+            left, self.postings, max_df=self.max_df, columns=self.slot < 0
+        ).astype(np.float32)
+        if self.block.shape[1]:
+            sparse += _scatter(left, self.slot, self.block.shape[1]) @ self.block.T
+        return sparse
+
+
+def _scatter(matrix: Sparse, slot: IntArray, width: int) -> Float32Array:
+    """The columns of ``matrix`` that have a slot, as a dense float32 array."""
+    out = np.zeros((matrix.shape[0], width), dtype=np.float32)
+    where = slot[matrix.cols]
+    mine = where >= 0
+    out[matrix.rows[mine], where[mine]] = matrix.data[mine]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +207,9 @@ class Counts:
     counts: FloatArray
     lengths: FloatArray
     """Tokens per document (words and bigrams, known or not)."""
-    unknown: list[list[int]]
-    """Per document, the counts of its words the vocabulary does not hold."""
+    unknown_rows: IntArray
+    unknown_counts: FloatArray
+    """Per document (row), the counts of its words the vocabulary does not hold."""
     n_docs: int
 
 
@@ -204,12 +251,14 @@ def _word_ids(docs: Sequence[tuple[str, ...]], lookup: dict[str, int]) -> IntArr
     return np.array(ids, dtype=np.int64)
 
 
-def _assemble(
-    doc: IntArray, col: IntArray, n_docs: int, lengths: FloatArray, unknown: list[list[int]]
-) -> Counts:
+def _tally(doc: IntArray, col: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """(row, column, count) of the distinct (document, column) pairs, sorted by row."""
     width = int(col.max()) + 1 if len(col) else 1
     keys, counts = np.unique(doc * width + col, return_counts=True)
-    return Counts(keys // width, keys % width, counts.astype(np.float64), lengths, unknown, n_docs)
+    return keys // width, keys % width, counts.astype(np.float64)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 def _split(tokens: IntArray) -> tuple[IntArray, BoolArray, BoolArray, IntArray]:
@@ -235,40 +284,54 @@ def build_terms(docs: Sequence[tuple[str, ...]]) -> tuple[Terms, Counts]:
     column = np.where(kept, np.cumsum(kept) - 1 + len(words), -1)[inverse]
     found = column >= 0
     lengths = np.array([2 * len(w) for w in docs], dtype=np.float64)
-    counts = _assemble(
+    rows, cols, tally = _tally(
         np.concatenate((doc[known], pair_doc[found])),
         np.concatenate((tokens[known], column[found])),
-        len(docs),
-        lengths,
-        [[] for _ in docs],
     )
+    counts = Counts(rows, cols, tally, lengths, _NONE, np.zeros(0), len(docs))
     return Terms(_Lookup(words), unique[kept]), counts
 
 
-def count_in(terms: Terms, docs: Sequence[tuple[str, ...]]) -> Counts:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Documents (a library) tokenized once, as ids into their own vocabulary: counting them
+    in a candidate set's vocabulary then takes one lookup per distinct word."""
+
+    words: list[str]
+    tokens: IntArray
+    """Word ids of all documents, each document followed by -2."""
+    lengths: FloatArray
+    n_docs: int
+
+
+def prepare(docs: Sequence[tuple[str, ...]]) -> Prepared:
+    words: dict[str, int] = _Growing()
+    tokens = _word_ids(docs, words)
+    lengths = np.array([2 * len(w) for w in docs], dtype=np.float64)
+    return Prepared(list(words), tokens, lengths, len(docs))
+
+
+def count_in(terms: Terms, docs: Sequence[tuple[str, ...]] | Prepared) -> Counts:
     """Counts of other documents (a library) in a candidate set's vocabulary."""
-    tokens = _word_ids(docs, terms.words)
+    prepared = docs if isinstance(docs, Prepared) else prepare(docs)
+    lookup = terms.words
+    mapping = np.array([lookup[w] for w in prepared.words] + [-2, -2], dtype=np.int64)
+    local = prepared.tokens
+    tokens = mapping[local]  # a separator, -2, picks the first -2 appended
     doc, known, adjacent, pair_doc = _split(tokens)
     base = len(terms.words) + 1
     pair_keys = tokens[:-1][adjacent] * base + tokens[1:][adjacent]
     at = np.searchsorted(terms.pair_keys, pair_keys)
     at = np.minimum(at, max(len(terms.pair_keys) - 1, 0))
     found = (terms.pair_keys[at] == pair_keys) if len(terms.pair_keys) else np.zeros(0, bool)
-    pair_col = at[found] + len(terms.words)
-    unknown: list[list[int]] = []
-    for words in docs:
-        missing: dict[str, int] = {}
-        for w in words:
-            if w not in terms.words:
-                missing[w] = missing.get(w, 0) + 1
-        unknown.append(list(missing.values()))
-    lengths = np.array([2 * len(w) for w in docs], dtype=np.float64)
-    return _assemble(
+    rows, cols, tally = _tally(
         np.concatenate((doc[known], pair_doc[found])),
-        np.concatenate((tokens[known], pair_col)),
-        len(docs),
-        lengths,
-        unknown,
+        np.concatenate((tokens[known], at[found] + len(terms.words))),
+    )
+    missing = tokens == -1
+    unknown_rows, _, unknown_counts = _tally(doc[missing], local[missing])
+    return Counts(
+        rows, cols, tally, prepared.lengths, unknown_rows, unknown_counts, prepared.n_docs
     )
 
 
@@ -283,13 +346,9 @@ def weigh(counts: Counts, idf: FloatArray, average_length: float, n_cols: int) -
     data = bm25_tf(counts.counts, counts.lengths[counts.rows], average_length) * idf[counts.cols]
     norm2 = np.bincount(counts.rows, weights=data * data, minlength=n)
     idf0 = float(idf.max()) if len(idf) else 1.0
-    for row, missing in enumerate(counts.unknown):
-        if missing:
-            tf = bm25_tf(
-                np.array(missing, dtype=np.float64),
-                np.full(len(missing), counts.lengths[row]),
-                average_length,
-            )
-            norm2[row] += float(((tf * idf0) ** 2).sum())
+    if len(counts.unknown_rows):
+        rows = counts.unknown_rows
+        tf = bm25_tf(counts.unknown_counts, counts.lengths[rows], average_length)
+        norm2 += np.bincount(rows, weights=(tf * idf0) ** 2, minlength=n)
     data = data / np.maximum(np.sqrt(norm2), 1e-12)[counts.rows]
     return Sparse(counts.rows, counts.cols, data, (n, n_cols))
