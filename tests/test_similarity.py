@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 from app.models import Paper
 from app.profiles.library import LibraryEntry
 from app.ranking.similarity import Method, build_scorer, recency_weights
-from app.ranking.termvectors import Postings, Sparse, pair_product, tokenize
+from app.ranking.termvectors import (
+    Cross,
+    Postings,
+    Sparse,
+    build_terms,
+    count_in,
+    pair_product,
+    prepare,
+    tokenize,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPERS = [
@@ -153,6 +162,54 @@ def test_pair_product_equals_the_dense_product(
 
     got = pair_product(sparse(a), Postings.of(sparse(b)), max_df=max_df, max_pairs=3)
     assert got == pytest.approx(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(2, 12),
+    st.integers(1, 9),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 0.3, 1.0]),
+)
+def test_cross_splits_dense_and_sparse_terms_and_equals_the_dense_product(
+    n_left: int, n_right: int, n_cols: int, seed: int, dense_share: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.random((n_left, n_cols)) * (rng.random((n_left, n_cols)) < 0.5)
+    b = rng.random((n_right, n_cols)) * (rng.random((n_right, n_cols)) < 0.6)
+    df = (b > 0).sum(axis=0)
+    expected = (a * (df <= 0.8 * n_right)) @ b.T
+
+    def sparse(m: np.ndarray) -> Sparse:
+        rows, cols = np.nonzero(m)
+        return Sparse(rows.astype(np.int64), cols.astype(np.int64), m[rows, cols], m.shape)
+
+    cross = Cross.of(sparse(b), max_df=0.8, dense_share=dense_share)
+    assert cross.block.shape[1] == ((df > dense_share * n_right) & (df <= 0.8 * n_right)).sum()
+    got = cross.times(sparse(a))
+    assert got.dtype == np.float32
+    assert got == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def test_counting_documents_in_their_own_terms_gives_their_counts() -> None:
+    texts = [p.title + " " + p.abstract for p in PAPERS]
+    docs = tokenize(texts)
+    terms, counts = build_terms(docs)
+    again = count_in(terms, prepare(docs))
+    assert np.array_equal(again.rows, counts.rows)
+    assert np.array_equal(again.cols, counts.cols)
+    assert np.array_equal(again.counts, counts.counts)
+    assert len(again.unknown_rows) == 0
+    other = count_in(terms, [("zzunseen", "zzunseen", docs[0][0], "qqnew")])
+    assert other.unknown_rows.tolist() == [0, 0]
+    assert sorted(other.unknown_counts.tolist()) == [1.0, 2.0]
+    assert other.cols.tolist() == [terms.words[docs[0][0]]]
+
+
+def test_a_separator_character_inside_a_text_does_not_shift_the_others() -> None:
+    tokens = tokenize(["alpha \x01 beta", "gamma"])
+    assert tokens == [("alpha", "beta"), ("gamma",)]
 
 
 def test_importing_the_app_loads_neither_numpy_nor_the_parsers() -> None:
