@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -244,11 +245,11 @@ class _Lookup(dict[str, int]):
 
 def _word_ids(docs: Sequence[tuple[str, ...]], lookup: dict[str, int]) -> IntArray:
     """Word ids of all documents, each document followed by -2."""
-    ids: list[int] = []
-    for words in docs:
-        ids += [lookup[w] for w in words]
-        ids.append(-2)
-    return np.array(ids, dtype=np.int64)
+    sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    flat = np.fromiter(
+        map(lookup.__getitem__, chain.from_iterable(docs)), dtype=np.int64, count=int(sizes.sum())
+    )
+    return np.insert(flat, np.cumsum(sizes), -2)
 
 
 def _tally(doc: IntArray, col: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
@@ -271,6 +272,14 @@ def _split(tokens: IntArray) -> tuple[IntArray, BoolArray, BoolArray, IntArray]:
     return doc, known, adjacent, doc[:-1][adjacent]
 
 
+def _distinct(values: IntArray) -> IntArray:
+    """The distinct values, sorted (by a sort: faster here than ``np.unique``'s hashing)."""
+    ordered = np.sort(values)
+    return (
+        ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+    )
+
+
 def build_terms(docs: Sequence[tuple[str, ...]]) -> tuple[Terms, Counts]:
     """The vocabulary of ``docs`` and their counts in it."""
     words: dict[str, int] = _Growing()
@@ -279,7 +288,7 @@ def build_terms(docs: Sequence[tuple[str, ...]]) -> tuple[Terms, Counts]:
     base = len(words) + 1
     pair_keys = tokens[:-1][adjacent] * base + tokens[1:][adjacent]
     unique, inverse = np.unique(pair_keys, return_inverse=True)
-    seen = np.unique(pair_doc * (len(unique) + 1) + inverse) % (len(unique) + 1)
+    seen = _distinct(pair_doc * (len(unique) + 1) + inverse) % (len(unique) + 1)
     kept = np.bincount(seen, minlength=len(unique)) >= 2
     column = np.where(kept, np.cumsum(kept) - 1 + len(words), -1)[inverse]
     found = column >= 0
