@@ -134,7 +134,7 @@ def pair_product(
     ``max_df`` of the right rows are left out: with idf^2 weights they add little to a cosine
     and most of the work. With ``columns``, only the terms it marks are used."""
     n_left, n_right = left.shape[0], right.n_rows
-    out = np.zeros(n_left * n_right)
+    out: FloatArray | None = None
     df = right.df()
     reps = df[left.cols]
     keep = (reps > 0) & (reps <= max_df * n_right)
@@ -152,9 +152,10 @@ def pair_product(
         where = np.arange(int(r.sum())) + np.repeat(right.start[cols[begin:end]] - first, r)
         keys = np.repeat(rows[begin:end] * n_right, r) + right.rows[where]
         weights = np.repeat(data[begin:end], r) * right.data[where]
-        out += np.bincount(keys, weights=weights, minlength=len(out))
+        part = np.bincount(keys, weights=weights, minlength=n_left * n_right)
+        out = part if out is None else np.add(out, part, out=out)
         begin = end
-    return out.reshape(n_left, n_right)
+    return (np.zeros(n_left * n_right) if out is None else out).reshape(n_left, n_right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ class Cross:
     max_df: float
 
     @classmethod
-    def of(cls, matrix: Sparse, *, max_df: float, dense_share: float = 0.05) -> Cross:
+    def of(cls, matrix: Sparse, *, max_df: float, dense_share: float = 0.03) -> Cross:
         """Terms in more than ``dense_share`` of the rows go dense: for those, one row pair
         costs less in a matrix product than their pairs do one by one."""
         postings = Postings.of(matrix)
@@ -182,12 +183,11 @@ class Cross:
 
     def times(self, left: Sparse) -> Float32Array:
         """``left @ right.T`` (left rows x right rows), float32."""
-        sparse = pair_product(
-            left, self.postings, max_df=self.max_df, columns=self.slot < 0
-        ).astype(np.float32)
-        if self.block.shape[1]:
-            sparse += _scatter(left, self.slot, self.block.shape[1]) @ self.block.T
-        return sparse
+        sparse = pair_product(left, self.postings, max_df=self.max_df, columns=self.slot < 0)
+        if not self.block.shape[1]:
+            return sparse.astype(np.float32)
+        out = np.matmul(_scatter(left, self.slot, self.block.shape[1]), self.block.T)
+        return np.add(out, sparse, out=out, casting="same_kind")
 
 
 def _scatter(matrix: Sparse, slot: IntArray, width: int) -> Float32Array:
