@@ -308,14 +308,16 @@ class SimilarityScorer:
         items = self.positives
         return [
             Similarity(
-                final[j],
+                value,
                 tuple(
-                    Neighbour(items[i].id, items[i].title, v)
-                    for i, v in zip(ids[j], sims[j], strict=True)
-                    if v > 0
+                    [
+                        Neighbour(items[i].id, items[i].title, v)
+                        for i, v in zip(r, s, strict=True)
+                        if v > 0
+                    ]
                 ),
             )
-            for j in range(len(papers))
+            for value, r, s in zip(final, ids, sims, strict=True)
         ]
 
 
