@@ -184,3 +184,15 @@ async def test_an_embeddings_endpoint_ranks_a_profile_and_falls_back_on_failure(
     (broken,), _ = await get(other, cfg, "/p/mine/feed.json")
     assert stub.embedding_calls()  # it tried
     assert all(s is not None for _, s in ranked(broken))  # fell back, still ranked
+
+
+async def test_a_library_of_bare_ids_ranks_like_liking_those_papers(tmp_path: Path) -> None:
+    papers = new_papers()
+    chosen = papers[2:4]
+    lines = ["# my reading list", *(f"https://arxiv.org/abs/{p.versioned_id}" for p in chosen)]
+    (tmp_path / "ids.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = {"profiles": {"ids": {"keywords": [], "library": "ids.txt", "max_papers": 5}}}
+    (body,), fake = await get(tmp_path, cfg, "/p/ids/feed.json")
+    top = [i["id"].rsplit("/", 1)[-1] for i in body["items"][:2]]
+    assert set(top) == {p.versioned_id for p in chosen}
+    assert not any(r.url.path.endswith("/query") for r in fake.requests)  # both were held

@@ -101,7 +101,10 @@ class Personalizer:
         if held is None:
             from app.ranking.similarity import build_scorer
 
-            liked = await self.papers(query.like, candidates)
+            # a library's bare ids (a list of ids, or entries with no title) count as liked
+            bare = [e.arxiv_id for e in library if not e.title and e.arxiv_id]
+            wanted = list(dict.fromkeys([*query.like, *bare]))
+            liked = await self.papers(wanted, candidates)
             disliked = await self.papers(query.dislike, candidates)
             held = (build_scorer(library, liked, disliked), liked)
             self._scorers.put(key, held)
