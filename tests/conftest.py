@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from app.config import Settings, load_settings
 from app.main import create_app
+from app.models import AnnounceType, Paper
 from app.store import MemoryStore, Store
 from tests.openai_stub import OpenAIStub
 
@@ -127,3 +129,19 @@ async def open_client(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
     await app.state.runtime.aclose()
+
+
+def make_paper(n: int, title: str, abstract: str) -> Paper:
+    """A new cs.LG paper of 2026-01-06 with the given title and abstract."""
+    return Paper(
+        arxiv_id=f"2601.{n:05d}",
+        version=1,
+        title=title,
+        authors=["A. Author"],
+        abstract=abstract,
+        categories=["cs.LG"],
+        primary_category="cs.LG",
+        announce_type=AnnounceType.NEW,
+        announced=date(2026, 1, 6),
+        published=datetime(2026, 1, 6, 5, 0, tzinfo=UTC),
+    )

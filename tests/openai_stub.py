@@ -335,6 +335,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._counted = False
             self.server.owner._leave()
 
+    def _answered_as_failure(self, call: Call, mode: str | None) -> bool:
+        """The latency, and the failure modes chat and embeddings share; True when answered."""
+        owner = self.server.owner
+        if owner.latency > 0 and owner._stopping.wait(owner.latency):
+            self._abandon(call)
+            return True
+        if mode == "timeout" and owner._stopping.wait(owner.hang):
+            self._abandon(call)
+            return True
+        if mode == "429":
+            error = _error("rate limited", "rate_limit_error", "rate_limit_exceeded")
+            self._json(call, HTTPStatus.TOO_MANY_REQUESTS, error, {"Retry-After": "1"})
+            return True
+        if mode == "500":
+            error = _error("the stub failed on purpose", "server_error", "internal_error")
+            self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, error)
+            return True
+        if mode == "garbage":
+            self._send(call, HTTPStatus.OK, GARBAGE_BODY, "application/json")
+            return True
+        return False
+
     def _answer_chat(self, call: Call, body: dict[str, Any]) -> None:
         owner = self.server.owner
         mode = call.mode
@@ -342,22 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"unknown stub failure mode {mode!r}"
             self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, _error(message, "server_error"))
             return
-        if owner.latency > 0 and owner._stopping.wait(owner.latency):
-            self._abandon(call)
-            return
-        if mode == "timeout" and owner._stopping.wait(owner.hang):
-            self._abandon(call)
-            return
-        if mode == "429":
-            error = _error("rate limited", "rate_limit_error", "rate_limit_exceeded")
-            self._json(call, HTTPStatus.TOO_MANY_REQUESTS, error, {"Retry-After": "1"})
-            return
-        if mode == "500":
-            error = _error("the stub failed on purpose", "server_error", "internal_error")
-            self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, error)
-            return
-        if mode == "garbage":
-            self._send(call, HTTPStatus.OK, GARBAGE_BODY, "application/json")
+        if self._answered_as_failure(call, mode):
             return
         if mode == "empty":
             content = ""
@@ -409,22 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"stub failure mode {mode!r} does not apply to embeddings"
             self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, _error(message, "server_error"))
             return
-        if owner.latency > 0 and owner._stopping.wait(owner.latency):
-            self._abandon(call)
-            return
-        if mode == "timeout" and owner._stopping.wait(owner.hang):
-            self._abandon(call)
-            return
-        if mode == "429":
-            error = _error("rate limited", "rate_limit_error", "rate_limit_exceeded")
-            self._json(call, HTTPStatus.TOO_MANY_REQUESTS, error, {"Retry-After": "1"})
-            return
-        if mode == "500":
-            error = _error("the stub failed on purpose", "server_error", "internal_error")
-            self._json(call, HTTPStatus.INTERNAL_SERVER_ERROR, error)
-            return
-        if mode == "garbage":
-            self._send(call, HTTPStatus.OK, GARBAGE_BODY, "application/json")
+        if self._answered_as_failure(call, mode):
             return
         dims = body.get("dimensions")
         size = dims if isinstance(dims, int) and dims > 0 else owner.embedding_dim

@@ -8,18 +8,19 @@ keyword made keys ambiguous.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.models import AnnounceType, FeedQuery, Paper
+from app.models import FeedQuery
 from app.queries import apply_overrides
 from app.ranking.keywords import compile_keywords, match_form
 from app.ranking.rank import rank
 from tests.conftest import ALL4
+from tests.conftest import make_paper as paper
 
 NOW = datetime(2026, 1, 6, 5, 0, tzinfo=UTC)
 TRICKY = ["ß", "ss", "SS", "ẞ", "ﬃ", "ffi", "ſ", "s", "K", "k", "K", "İ", "ı", "i", "I"]
@@ -29,21 +30,6 @@ WORDS = [
     "Kelvin", "kelvin", "İstanbul", "ıstanbul", "istanbul", "Istanbul", "a|b", "a", "b", "c",
     "b|c", "ss", "ß", "s", "ﬃ", "ffi", "i", "ı", "İ", "k", "K",
 ]  # fmt: skip
-
-
-def paper(n: int, title: str, abstract: str) -> Paper:
-    return Paper(
-        arxiv_id=f"2601.{n:05d}",
-        version=1,
-        title=title,
-        authors=["A. Author"],
-        abstract=abstract,
-        categories=["cs.LG"],
-        primary_category="cs.LG",
-        announce_type=AnnounceType.NEW,
-        announced=date(2026, 1, 6),
-        published=NOW,
-    )
 
 
 PAPERS = [paper(i, w, f"about {w} and more") for i, w in enumerate(WORDS)]

@@ -6,17 +6,18 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from app.models import AnnounceType, FeedQuery, Paper
+from app.models import FeedQuery
 from app.ranking.index import INDEXES
 from app.ranking.keywords import distinct_keywords, match_form
 from app.ranking.offload import THREAD_ABOVE, rank_off_loop
 from app.ranking.rank import rank
+from tests.conftest import make_paper as paper
 
 NOW = datetime(2026, 1, 6, 5, 0, tzinfo=UTC)
 ATOMS = ["RL", "rl", "LLM", "LLMs", "llmes", "ſ", "s", "K", "k", "ß", "ss", "İ", "ı", "i", "C++"]
@@ -34,21 +35,6 @@ def reference(kw: str, texts: list[str]) -> bool:
     end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
     pattern = re.compile(start + body + plural + end, re.IGNORECASE)
     return any(pattern.search(t) for t in texts)
-
-
-def paper(n: int, title: str, abstract: str) -> Paper:
-    return Paper(
-        arxiv_id=f"2601.{n:05d}",
-        version=1,
-        title=title,
-        authors=["A. Author"],
-        abstract=abstract,
-        categories=["cs.LG"],
-        primary_category="cs.LG",
-        announce_type=AnnounceType.NEW,
-        announced=date(2026, 1, 6),
-        published=NOW,
-    )
 
 
 @settings(max_examples=300, deadline=None)
