@@ -18,7 +18,8 @@ from app.ranking.offload import off_loop
 from app.ranking.rank import rank, rank_days
 
 if TYPE_CHECKING:
-    from app.summaries.summarize import Progress, Summarizer
+    from app.models import Summary
+    from app.summaries.summarize import DailyShare, Progress, Summarizer
     from app.wiring import Services
 
 
@@ -93,10 +94,17 @@ async def build_feed(
     )
     if ai is not None and ai.summarizer is not None and items:
         top = ai.max_to_summarize
-        if own is not None:
+        share = None
+        if own is not None and profile is not None:
             owned = owned and own.ai_summary.enabled is not False
             top = own.ai_summary.max_papers_to_summarize or top
-        items = await _with_summaries(ai.summarizer, items, top if owned else 0, deadline, progress)
+            if own.ai_summary.daily_call_cap is not None:
+                from app.summaries.summarize import DailyShare
+
+                share = DailyShare(services.store, profile.name, own.ai_summary.daily_call_cap)
+        items = await _with_summaries(
+            ai.summarizer, items, top if owned else 0, deadline, progress, share
+        )
     return RankedFeed(
         query=query,
         listing_day=days[0].day if days else listing.day,
@@ -115,11 +123,22 @@ async def _with_summaries(
     top: int,
     deadline: float,
     progress: Progress | None,
+    share: DailyShare | None = None,
 ) -> list[ScoredPaper]:
-    """The items with their summaries: the ``top`` ones made if missing, the rest as stored."""
+    """The items with their summaries: the ``top`` ones made if missing (within the profile's
+    ``share`` of the day's calls), the rest as stored."""
     papers: list[Paper] = [i.paper for i in items]
-    found = await summarizer.summarize(papers[:top], _left(deadline), progress) if top else {}
-    found |= await summarizer.existing(papers[top:])
+    due = papers[:top]
+    have: dict[str, Summary] = {}
+    if share is not None and due:
+        have = await summarizer.existing(due)
+        missing = [p for p in due if p.versioned_id not in have]
+        allowed = {p.versioned_id for p in missing[: await share.remaining()]}
+        due = [p for p in due if p.versioned_id in have or p.versioned_id in allowed]
+    found = await summarizer.summarize(due, _left(deadline), progress) if due else {}
+    if share is not None:
+        await share.spend(sum(1 for p in due if p.versioned_id in found) - len(have))
+    found |= await summarizer.existing([p for p in papers if p.versioned_id not in found])
     return [i.model_copy(update={"summary": found.get(i.paper.versioned_id)}) for i in items]
 
 

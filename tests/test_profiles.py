@@ -192,3 +192,23 @@ async def test_only_the_profile_as_defined_spends_llm_money(
         assert (await c.get("/p/ml/feed.json?limit=1")).status_code == 200
         assert len(stub.chat_calls()) == 3
     await app.state.runtime.aclose()
+
+
+async def test_a_profiles_own_daily_cap_bounds_the_summaries_it_causes(
+    tmp_path: Path, stub: OpenAIStub
+) -> None:
+    store = MemoryStore()
+    cfg = config(tmp_path, **ai_config(stub, max_papers_to_summarize=5))
+    cfg["profiles"]["ml"]["ai_summary"] = {"daily_call_cap": 2}
+    client, app, _ = await app_client(tmp_path, cfg, store)
+    async with client as c:
+        assert (await c.get("/p/ml/rss")).status_code == 200
+        assert len(stub.chat_calls()) == 2  # its cap, though 5 are due
+    await app.state.runtime.aclose()
+    again, app2, _ = await app_client(tmp_path, cfg, store)  # a restart: the count is stored
+    async with again as c:
+        assert (await c.get("/p/ml/rss")).status_code == 200
+        assert len(stub.chat_calls()) == 2  # spent for today
+        assert (await c.get("/rss")).status_code == 200  # the configured feed has no such cap
+        assert len(stub.chat_calls()) > 2
+    await app2.state.runtime.aclose()

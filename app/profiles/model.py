@@ -54,6 +54,9 @@ class ProfileAI(BaseModel):
 
     enabled: bool | None = None
     max_papers_to_summarize: int | None = Field(default=None, ge=0, le=200)
+    daily_call_cap: int | None = Field(
+        default=None, ge=0, description="Summaries this profile may cause a day (null: no own cap)"
+    )
 
 
 class Profile(BaseModel):

@@ -65,6 +65,36 @@ class CallBudget:
         return int(raw) if raw else 0
 
 
+class DailyShare:
+    """One profile's share of the daily LLM calls (its own counter; the global cap holds too)."""
+
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        cap: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.cap = cap
+        self.clock = clock
+
+    def key(self) -> str:
+        """Today's counter of this profile (UTC day)."""
+        return f"counter:llm-calls:{self.name}:{self.clock().astimezone(UTC).date().isoformat()}"
+
+    async def remaining(self) -> int:
+        """Calls this profile may still cause today."""
+        raw = await self.store.get(self.key())
+        return max(0, self.cap - (int(raw) if raw else 0))
+
+    async def spend(self, calls: int) -> None:
+        """Count ``calls`` made for this profile."""
+        if calls:
+            await self.store.incr(self.key(), calls, ttl=2 * 86400)
+
+
 class Summarizer:
     """Summarizes papers with one LLM, through the store."""
 
