@@ -71,7 +71,9 @@ async def build_feed(
     relevance: dict[str, Relevance] = {}
     own = profile.profile if profile is not None else None
     rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
-    personal = await services.personal.personal(query, all_papers) if query.personal else None
+    personal = (
+        await services.personal.personal(query, all_papers, profile) if query.personal else None
+    )
     if ai is not None and rater is not None:
         limit = ai.relevance_candidates
         pool = await off_loop(

@@ -220,7 +220,7 @@ def build_services(
         listings=listings,
         catalog=catalog,
         profiles=profiles,
-        personal=Personalizer(profiles, lookup, build_embeddings(settings, store)),
+        personal=Personalizer(lookup, build_embeddings(settings, store)),
         configured=default_query(settings),
         ai=build_ai(settings, store, FullText(client, limiter, store)),
     )

@@ -20,7 +20,7 @@ from app.models import FeedQuery, Paper, Personal, SimilarTo
 
 if TYPE_CHECKING:
     from app.arxiv.lookup import PaperLookup
-    from app.profiles.registry import ProfileRegistry
+    from app.profiles.registry import ProfileFeed
     from app.ranking.embeddings import Embedder
     from app.ranking.similarity import SimilarityScorer
 
@@ -32,23 +32,21 @@ THREAD_OVER = 300  # candidates scored in a worker thread beyond this many
 class Personalizer:
     """Builds and keeps the scorers; scores candidates for a query."""
 
-    def __init__(
-        self,
-        profiles: ProfileRegistry,
-        lookup: PaperLookup | None,
-        embedder: Embedder | None = None,
-    ) -> None:
-        self.profiles = profiles
+    def __init__(self, lookup: PaperLookup | None, embedder: Embedder | None = None) -> None:
         self.lookup = lookup
         self.embedder = embedder  # only an owner's profile, as defined, uses it
         self._scorers: LRU[tuple[SimilarityScorer, list[Paper]]] = LRU(64)
 
-    async def personal(self, query: FeedQuery, candidates: Sequence[Paper]) -> dict[str, Personal]:
-        """Per versioned id: similarity (None when nothing to compare with) and followed authors."""
+    async def personal(
+        self, query: FeedQuery, candidates: Sequence[Paper], profile: ProfileFeed | None
+    ) -> dict[str, Personal]:
+        """Per versioned id: similarity (None when nothing to compare with) and followed authors.
+
+        ``profile`` is the one ``query.profile`` names (the caller has looked it up).
+        """
         from app.ranking.authors import follow
 
-        profile = await self.profiles.find(query.profile) if query.profile else None
-        scorer, liked = await self._scorer(query, candidates)
+        scorer, liked = await self._scorer(query, candidates, profile)
         followed = follow(query.authors)
         sims: list[tuple[float, list[SimilarTo]]] | None = None
         if scorer and self.embedder is not None and profile is not None and profile.query == query:
@@ -88,11 +86,10 @@ class Personalizer:
         return out
 
     async def _scorer(
-        self, query: FeedQuery, candidates: Sequence[Paper]
+        self, query: FeedQuery, candidates: Sequence[Paper], profile: ProfileFeed | None
     ) -> tuple[SimilarityScorer | None, list[Paper]]:
         """The embedded default's scorer for the query (None: nothing to compare with), and the
         liked papers."""
-        profile = await self.profiles.find(query.profile) if query.profile else None
         library = profile.library if profile is not None else ()
         if not library and not query.like and not query.dislike:
             return None, []
