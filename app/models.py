@@ -214,6 +214,9 @@ class RankedFeed(BaseModel):
     total_listed: int = Field(description="Papers in the listing before filtering")
     items: list[ScoredPaper]
     owned: bool = Field(default=False, description="One of the owner's feeds, as defined")
+    notes: tuple[str, ...] = Field(
+        default=(), description="What the reader should know of this feed (ids not found, ...)"
+    )
 
     def updated(self) -> datetime:
         """When the feed's content last changed: newest announcement or summary (an empty feed:

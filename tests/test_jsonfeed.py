@@ -124,3 +124,16 @@ def test_naive_dates_are_taken_as_utc() -> None:
     feed = feed.model_copy(update={"items": [first.model_copy(update={"paper": naive})]})
     (item,) = json.loads(render_json_feed(feed, META))["items"]
     assert item["date_published"] == "2026-01-06T05:00:00Z"
+
+
+def test_notes_reach_every_feed_description() -> None:
+    from app.render.feeds import render_atom, render_rss
+
+    note = "Not found on arXiv: 2601.99999."
+    for keywords in (("LLM",), ("no-such-keyword-anywhere",)):
+        feed = ranked(f"{ALL4}-2026-01-06", keywords=keywords, notes=(note,))
+        assert note in json.loads(render_json_feed(feed, META))["description"]
+        assert note.encode() in render_rss(feed, META)
+        assert note.encode() in render_atom(feed, META)
+    plain = ranked(f"{ALL4}-2026-01-06")
+    assert "Not found" not in json.loads(render_json_feed(plain, META))["description"]

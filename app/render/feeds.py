@@ -50,8 +50,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def feed_description(feed: RankedFeed) -> str:
     """What the feed is; when it is empty, why (so a reader shows more than nothing)."""
     text = f"arXiv papers in {', '.join(feed.query.categories)}, filtered by keywords and ranked"
+    notes = "".join(f" {_NOT_XML.sub('', n)}" for n in feed.notes)
     if feed.items:
-        return text + " by score"
+        return f"{text} by score.{notes}" if notes else f"{text} by score"
     day = f"{feed.listing_day.isoformat()}, " if feed.listing_day else ""
     listing = f"this listing ({day}{feed.total_listed} papers)"
     if feed.total_listed == 0:
@@ -62,7 +63,7 @@ def feed_description(feed: RankedFeed) -> str:
         why = f"no matches for these keywords ({_NOT_XML.sub('', named)}) in {listing}"
     else:
         why = f"no paper in {listing} passes the filters"
-    return f"{text} by score. Empty: {why}."
+    return f"{text} by score. Empty: {why}.{notes}"
 
 
 def item_html(item: ScoredPaper) -> str:
