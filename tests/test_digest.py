@@ -266,8 +266,9 @@ async def test_the_abstract_cut_of_the_real_digest(client: httpx.AsyncClient) ->
     theirs = dict(re.findall(r"\*\*ArXiv ID\*\*: (\S+)  \n\n#### Abstract\n(.*)\n", real_digest()))
     shared = set(mine) & set(theirs)
     assert len(shared) >= 10
-    for vid in shared:
-        assert theirs[vid] == mine[vid].ljust(300) + "..."
+    for vid in shared:  # the same text once Markdown's backslash escapes are read
+        shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", mine[vid]).replace("&lt;", "<")
+        assert theirs[vid] == shown.ljust(300) + "..."
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,15 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from markdown_it import MarkdownIt
+
 from app.arxiv.links import code_links
 from app.delivery.content import DigestInfo, digest_info, web_url
 from app.delivery.email import html_body
 from app.delivery.webhooks import discord_messages, feishu_messages, slack_messages
 from app.models import AnnounceType, FeedQuery, Paper, RankedFeed, ScoredPaper, Summary
 from app.render.feeds import doi_url
+from app.render.markdown import DigestMeta, render_digest
 
 EVIL = "evil.example"
 DOI = "10.1234/abc> <!channel> <https://evil.example|Verify your account>"
@@ -217,7 +220,7 @@ def test_feishu_sends_no_at_tag_from_arxiv() -> None:
     ]
 
 
-# -- e-mail ----------------------------------------------------------------------------------------
+# -- e-mail and the Markdown digest -------------------------------------------------------------
 
 
 class Links(HTMLParser):
@@ -259,3 +262,14 @@ def check_html(html: str) -> None:
 def test_email_html_part_escapes_every_field() -> None:
     f = feed()
     check_html(html_body(f, info(f)))
+
+
+def test_digest_renders_arxiv_fields_as_text() -> None:
+    f = feed()
+    text = render_digest(f, DigestMeta(title="arXiv papers"))
+    html = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(text)
+    check_html(html)
+    assert "onerror=alert(1)" in html  # as text
+    assert 'href="https://evil.example' not in html.replace(
+        '<a href="https://evil.example/login">Project page</a>', ""
+    ).replace('<a href="https://evil.example/p.png">Project page</a>', "")
