@@ -264,10 +264,12 @@ def _parser() -> MarkdownIt:
 
 
 def safe_summary(markdown: str) -> str:
-    """An LLM's Markdown, safe inside ``<details>``: no raw HTML but ``<br>``, fences closed.
+    """An LLM's Markdown, safe inside ``<details>``: no raw HTML but ``<br>``, no images (as
+    the page and the feeds show none), fences closed.
 
     Code blocks are left alone; a line holding raw HTML has its tags escaped (``&lt;``), so an
-    inline code span on that same line may show ``&lt;``. Escaping can change how the rest
+    inline code span on that same line may show ``&lt;``; a line holding an image has its
+    ``![`` escaped (the image shows as its Markdown text). Escaping can change how the rest
     parses, so it repeats until nothing changes; the summary becomes a code block if it never
     settles.
     """
@@ -276,6 +278,7 @@ def safe_summary(markdown: str) -> str:
         tokens = _parser().parse(text)
         lines = text.split("\n")
         code, blocks, inline = _html_lines(tokens)
+        images = _image_lines(tokens)
         changed = []
         for i, line in enumerate(lines):
             if i in code:
@@ -284,6 +287,8 @@ def safe_summary(markdown: str) -> str:
                 line = _escape_tags(line, keep_br=i not in blocks)
             else:
                 line = _STRUCTURAL.sub("&lt;", line)
+            if i in images and i not in code:
+                line = line.replace("![", "!\\[")
             changed.append(line)
         if changed == lines:
             return _close_fence(text, lines, tokens)
@@ -310,6 +315,15 @@ def _html_lines(tokens: list[Token]) -> tuple[set[int], set[int], set[int]]:
         ):
             inline.update(span)
     return code, blocks, inline
+
+
+def _image_lines(tokens: list[Token]) -> set[int]:
+    """Lines of paragraphs, headings and table cells that show an image."""
+    lines: set[int] = set()
+    for token in tokens:
+        if token.map is not None and any(c.type == "image" for c in token.children or []):
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
 
 
 def _close_fence(text: str, lines: list[str], tokens: list[Token]) -> str:
