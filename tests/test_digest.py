@@ -266,8 +266,9 @@ async def test_the_abstract_cut_of_the_real_digest(client: httpx.AsyncClient) ->
     theirs = dict(re.findall(r"\*\*ArXiv ID\*\*: (\S+)  \n\n#### Abstract\n(.*)\n", real_digest()))
     shared = set(mine) & set(theirs)
     assert len(shared) >= 10
-    for vid in shared:
-        assert theirs[vid] == mine[vid].ljust(300) + "..."
+    for vid in shared:  # the same text once Markdown's backslash escapes are read
+        shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", mine[vid]).replace("&lt;", "<")
+        assert theirs[vid] == shown.ljust(300) + "..."
 
 
 @pytest.mark.parametrize(
@@ -357,6 +358,7 @@ HOSTILE_SUMMARIES = [
     "`code` then <summary>x</summary> and <img src=x>",
     "<textarea>\nswallow everything",
     "    indented </details>\n\n<style>p{}</style>",
+    "![pixel](https://tracker.example/p.png)\n\n| a |\n|---|\n| ![x](https://t.example/x) |",
 ]
 
 
@@ -372,6 +374,16 @@ def test_hostile_summaries_stay_in_their_block(summary: str) -> None:
     assert set(shape.tags) <= ALLOWED_TAGS, set(shape.tags) - ALLOWED_TAGS
     assert section_headings(text) == HEADINGS
     assert "Fine" in shape.details[1]
+
+
+def test_summary_images_show_as_their_markdown() -> None:
+    summary = (
+        "See ![pixel](https://tracker.example/p.png) and `![code](x)`\n\n[a](https://a.example)"
+    )
+    shape = structure(render_digest(ranked((paper(1), summary)), DigestMeta(title="t")))
+    assert "img" not in shape.tags  # as on the page and in the feeds (nh3 keeps no image)
+    assert "See ![pixel](https://tracker.example/p.png)" in shape.details[0]
+    assert ("https://a.example", "a") in shape.links  # the summary's links stay
 
 
 def test_summary_markdown_survives() -> None:

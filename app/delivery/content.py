@@ -3,16 +3,30 @@
 E-mail and every webhook kind show the same facts: rank and title, the abstract page, authors,
 category, score and announce type, why the paper is there (matched keywords, the LLM's
 relevance reason), code links, DOI and journal reference, the LLM summary (its Markdown) or
-else the abstract. Each channel lays them out in its own format and cuts them to its limits.
+else the abstract. Each channel lays them out in its own format, escapes every field for its
+markup and cuts them to its limits (``fit``).
+
+Links are only ones built here: the arXiv abstract page and PDF from the paper's id, the DOI's
+``https://doi.org/`` link, and the code links ``app.arxiv.links`` finds, each passed through
+``web_url`` (plain http(s), no characters that chat markup reads). Nothing else in a title or
+an abstract becomes a link.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote, urlsplit
 
 from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
+from app.render.feeds import doi_url
+
+# RFC 3986 reserved and unreserved characters, less those some markup reads: ( ) [ ] ' *
+_URL_SAFE = "/:?#@!$&+,;=%-._~"
+_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +65,54 @@ def cut(text: str, limit: int, ellipsis: str = "…") -> str:
     return head.rstrip() + ellipsis
 
 
+def fit(text: str, limit: int, escape: Callable[[str], str]) -> str:
+    """``escape(cut(text, n))`` for the largest ``n`` that keeps it within ``limit``: cut
+    first, so an escape sequence is never cut in half."""
+    n = limit
+    while n > 0:
+        out = escape(cut(text, n))
+        if len(out) <= limit:
+            return out
+        n -= len(out) - limit  # each character removed removes at least one escaped one
+    return ""
+
+
+def web_url(url: str) -> str | None:
+    """``url`` as a link any markup can carry, or None when it is not a plain web address.
+
+    Only http(s) with a DNS host name (IDNA-encoded) or IPv4 address, no user part
+    (``https://github.com@evil``); the rest percent-encoded but for the RFC 3986 characters
+    markup leaves alone, so no space, quote, bracket, parenthesis, ``<``, ``>`` or ``|``
+    remains.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    if not _HOST.fullmatch(host):
+        return None
+    netloc = host if port is None else f"{host}:{port}"
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    rest += f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme.lower()}://{netloc}{quote(rest, safe=_URL_SAFE)}"
+
+
+def abs_link(item: ScoredPaper) -> str:
+    """The abstract page (latest version)."""
+    return "https://arxiv.org/abs/" + quote(item.paper.arxiv_id)
+
+
 def pdf_link(item: ScoredPaper) -> str:
     """The PDF of the announced version."""
-    return f"https://arxiv.org/pdf/{item.paper.versioned_id}"
+    return "https://arxiv.org/pdf/" + quote(item.paper.versioned_id)
 
 
 def facts_line(item: ScoredPaper) -> str:
@@ -74,18 +133,18 @@ def why_line(item: ScoredPaper) -> str:
 
 
 def extra_links(item: ScoredPaper) -> list[tuple[str, str]]:
-    """(name, URL) of code links and the DOI."""
-    links = [(link.name, link.url) for link in code_links(item.paper.abstract)]
+    """(name, URL) of code links and the DOI, every URL a ``web_url``."""
+    links = [(link.name, web_url(link.url)) for link in code_links(item.paper.abstract)]
     if item.paper.doi:
-        links.append((f"DOI {item.paper.doi}", f"https://doi.org/{item.paper.doi}"))
-    return links
+        links.append((f"DOI {item.paper.doi}", web_url(doi_url(item.paper.doi))))
+    return [(name, url) for name, url in links if url]
 
 
-def body_text(item: ScoredPaper) -> str:
-    """The LLM summary's Markdown when there is one, else the abstract."""
+def summary_text(item: ScoredPaper) -> str | None:
+    """The LLM summary's Markdown, when there is one (shown instead of the abstract)."""
     if item.summary is not None and item.summary.markdown.strip():
         return item.summary.markdown.strip()
-    return item.paper.abstract.strip()
+    return None
 
 
 def paper_text(n: int, item: ScoredPaper) -> str:
@@ -93,7 +152,7 @@ def paper_text(n: int, item: ScoredPaper) -> str:
     p = item.paper
     lines = [
         f"{n}. {p.title}",
-        f"   {p.link}",
+        f"   {abs_link(item)}",
         f"   Authors: {', '.join(p.authors)}",
         f"   {facts_line(item)}",
         f"   Why: {why_line(item)}",

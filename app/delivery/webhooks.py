@@ -5,14 +5,20 @@ its platform's limits; ``post`` sends one (signing it when the kind says so).
 
 - ``slack`` (incoming webhooks, Block Kit): a ``text`` fallback, a ``header`` block (150
   characters), one ``section`` per paper (mrkdwn, 3000 characters); at most 50 blocks a message,
-  so a long digest becomes several messages.
+  so a long digest becomes several messages. Every text is mrkdwn-escaped (``&``, ``<``, ``>``:
+  no ``<!channel>``, ``<@U…>`` or ``<url|text>`` but ours) and ``verbatim`` (Slack links no
+  names or URLs on its own).
 - ``discord`` (execute webhook): ``content`` of at most 2000 characters and up to 10 embeds per
   message, each with a title of at most 256 and a description of at most 4096 characters, all
-  embeds of a message at most 6000 characters together; mentions are disabled.
+  embeds of a message at most 6000 characters together; mentions are disabled
+  (``allowed_mentions``). Fields from arXiv are Markdown-escaped with backslashes (no masked
+  link, mention, spoiler, heading or list); the LLM summary keeps its emphasis and lists but
+  not its links or mentions.
 - ``feishu`` (Feishu and Lark custom bots): ``msg_type: post`` rich text, each request body at
   most 20 KB; with ``secret_env`` the body carries ``timestamp`` and ``sign`` (Base64 of
   HMAC-SHA256 keyed by ``timestamp + "\\n" + secret`` over an empty message). Feishu answers
-  HTTP 200 with a non-zero ``code`` when it refuses a message.
+  HTTP 200 with a non-zero ``code`` when it refuses a message. Text elements are plain, except
+  that Feishu reads an inline ``<at user_id=…>``: a zero-width space after each ``<`` stops it.
 - ``generic``: one JSON body with the ranked papers as the JSON API shows them
   (``/api/papers``), and ``X-Arxiv-Feeds-Signature: sha256=<hex HMAC of the body>`` when
   ``secret_env`` is set.
@@ -33,12 +39,15 @@ import httpx
 
 from app.delivery.content import (
     DigestInfo,
-    body_text,
+    abs_link,
     cut,
     extra_links,
     facts_line,
+    fit,
     pdf_link,
     subject,
+    summary_text,
+    web_url,
     why_line,
 )
 from app.delivery.settings import Webhook
@@ -87,8 +96,17 @@ def _slack_markdown(markdown: str) -> str:
     return re.sub(r"(?m)^#{1,6}\s+(.+)$", r"*\1*", text)
 
 
-def _slack_link(url: str, text: str) -> str:
-    return f"<{url}|{_slack_escape(text).replace('|', '¦')}>"
+def _slack_label(text: str) -> str:
+    return _slack_escape(text).replace("|", "¦")
+
+
+def _slack_link(url: str, label: str) -> str:
+    """``<url|label>``; ``url`` is one of ours (``web_url``), ``label`` is escaped here."""
+    return f"<{_slack_escape(url)}|{_slack_label(label)}>"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def slack_section(n: int, item: ScoredPaper) -> str:
@@ -96,60 +114,91 @@ def slack_section(n: int, item: ScoredPaper) -> str:
     p = item.paper
     links = [_slack_link(pdf_link(item), "PDF")]
     links += [_slack_link(url, name) for name, url in extra_links(item)]
+    title = fit(p.title, 300, _slack_label)
     head = "\n".join(
         [
-            f"*{_slack_link(p.link, f'{n}. {cut(p.title, 300)}')}*",
-            _slack_escape(cut(", ".join(p.authors), 300)),
-            _slack_escape(facts_line(item)),
-            f"_Why: {_slack_escape(cut(why_line(item), 500))}_",
+            f"*<{_slack_escape(abs_link(item))}|{n}. {title}>*",
+            fit(", ".join(p.authors), 300, _slack_escape),
+            fit(facts_line(item), 200, _slack_escape),
+            f"_Why: {fit(why_line(item), 500, _slack_escape)}_",
             " · ".join(links),
         ]
     )
-    room = SLACK_SECTION - len(head) - 1
-    body = cut(_slack_markdown(body_text(item)), max(0, room))
+    room = max(0, SLACK_SECTION - len(head) - 1)
+    summary = summary_text(item)
+    if summary is not None:
+        body = fit(summary, room, _slack_markdown)
+    else:
+        body = fit(p.abstract, room, _slack_escape)
     return f"{head}\n{body}" if body else head[:SLACK_SECTION]
 
 
 def slack_messages(feed: RankedFeed, info: DigestInfo) -> list[Message]:
     """Block Kit messages of at most 50 blocks."""
     sections = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": slack_section(n, item)}}
+        {"type": "section", "text": _mrkdwn(slack_section(n, item))}
         for n, item in enumerate(feed.items, 1)
     ]
     per = SLACK_BLOCKS - 2  # header and footer context
     chunks = [sections[i : i + per] for i in range(0, len(sections), per)]
+    page = web_url(info.page_url) if info.page_url else None
     out: list[Message] = []
     for k, chunk in enumerate(chunks, 1):
         title = subject(info) + (f" ({k}/{len(chunks)})" if len(chunks) > 1 else "")
         header = {"type": "header", "text": {"type": "plain_text", "text": cut(title, 150)}}
         blocks: list[dict[str, Any]] = [header, *chunk]
-        if info.page_url:
-            footer = f"From {_slack_link(info.page_url, info.title)}"
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-        out.append({"text": cut(title, 3000), "blocks": blocks})
+        if page:
+            footer = f"From {_slack_link(page, info.title)}"
+            blocks.append({"type": "context", "elements": [_mrkdwn(footer)]})
+        out.append({"text": fit(title, 3000, _slack_escape), "blocks": blocks})
     return out
 
 
 # -- Discord ------------------------------------------------------------------------------------
 
+_DISCORD_INLINE = re.compile(r"[\\*_~`|<>\[\]@]")
+_DISCORD_LINE_START = re.compile(r"(?m)^([ \t]*)([#>+-])")
+_DISCORD_SUMMARY = re.compile(r"[\\<\[\]@]")
+
+
+def discord_escape(text: str) -> str:
+    """Text from arXiv as Discord Markdown that shows it as it is: a backslash before each
+    character that could start emphasis, code, a spoiler, a masked link or a mention, and
+    before a heading, quote or list marker at the start of a line."""
+    text = _DISCORD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    return _DISCORD_LINE_START.sub(r"\1\\\2", text)
+
+
+def discord_summary(markdown: str) -> str:
+    """The LLM summary's Markdown without masked links or mentions (emphasis, lists, code and
+    quotes stay)."""
+    return _DISCORD_SUMMARY.sub(lambda m: "\\" + m.group(0), markdown)
+
 
 def discord_embed(n: int, item: ScoredPaper) -> dict[str, Any]:
     """One paper as an embed, within Discord's limits."""
     p = item.paper
-    links = [f"[PDF]({pdf_link(item)})"] + [f"[{name}]({url})" for name, url in extra_links(item)]
+    links = [f"[PDF]({pdf_link(item)})"]
+    links += [f"[{fit(name, 200, discord_escape)}]({url})" for name, url in extra_links(item)]
     head = "\n".join(
         [
-            cut(", ".join(p.authors), 300),
-            facts_line(item),
-            f"*Why: {cut(why_line(item), 400)}*",
+            fit(", ".join(p.authors), 300, discord_escape),
+            fit(facts_line(item), 200, discord_escape),
+            f"*Why: {fit(why_line(item), 400, discord_escape)}*",
             " · ".join(links),
         ]
     )
-    room = min(DISCORD_PER_PAPER, DISCORD_DESCRIPTION) - len(head) - 2
-    description = f"{head}\n\n{cut(body_text(item), max(0, room))}".strip()
+    room = max(0, min(DISCORD_PER_PAPER, DISCORD_DESCRIPTION) - len(head) - 2)
+    summary = summary_text(item)
+    if summary is not None:
+        body = fit(summary, room, discord_summary)
+    else:
+        body = fit(p.abstract, room, discord_escape)
+    description = f"{head}\n\n{body}".strip()
+    prefix = f"{n}. "
     return {
-        "title": cut(f"{n}. {p.title}", DISCORD_TITLE),
-        "url": p.link,
+        "title": prefix + fit(p.title, DISCORD_TITLE - len(prefix), discord_escape),
+        "url": abs_link(item),
         "description": description[:DISCORD_DESCRIPTION],
     }
 
@@ -168,11 +217,12 @@ def discord_messages(feed: RankedFeed, info: DigestInfo) -> list[Message]:
         if group and (len(group) >= DISCORD_EMBEDS or size > DISCORD_TOTAL):
             groups.append([])
         groups[-1].append(embed)
+    page = web_url(info.page_url) if info.page_url else None
     out: list[Message] = []
     for k, group in enumerate(groups, 1):
         content = f"**{subject(info)}**" + (f" ({k}/{len(groups)})" if len(groups) > 1 else "")
-        if k == 1 and info.page_url:
-            content += f"\n<{info.page_url}>"
+        if k == 1 and page:
+            content += f"\n<{page}>"
         out.append(
             {
                 "content": cut(content, DISCORD_CONTENT),
@@ -186,19 +236,33 @@ def discord_messages(feed: RankedFeed, info: DigestInfo) -> list[Message]:
 # -- Feishu / Lark ------------------------------------------------------------------------------
 
 
+def feishu_text(text: str) -> str:
+    """Plain text for a ``text`` or ``a`` element: ``<`` followed by a zero-width space, so no
+    ``<at user_id="all">`` from arXiv mentions anyone."""
+    return text.replace("<", "<\u200b")
+
+
 def feishu_paragraphs(n: int, item: ScoredPaper) -> list[list[dict[str, str]]]:
     """One paper as rich-text paragraphs."""
     p = item.paper
-    links: list[dict[str, str]] = [{"tag": "a", "text": "PDF", "href": pdf_link(item)}]
+
+    def text(value: str) -> dict[str, str]:
+        return {"tag": "text", "text": feishu_text(value)}
+
+    def link(label: str, href: str) -> dict[str, str]:
+        return {"tag": "a", "text": feishu_text(label), "href": href}
+
+    links = [link("PDF", pdf_link(item))]
     for name, url in extra_links(item):
-        links += [{"tag": "text", "text": " · "}, {"tag": "a", "text": name, "href": url}]
+        links += [text(" · "), link(name, url)]
+    body = summary_text(item) or p.abstract.strip()
     return [
-        [{"tag": "a", "text": f"{n}. {cut(p.title, 300)}", "href": p.link}],
-        [{"tag": "text", "text": cut(", ".join(p.authors), 300)}],
-        [{"tag": "text", "text": f"{facts_line(item)}\nWhy: {cut(why_line(item), 400)}"}],
+        [link(f"{n}. {cut(p.title, 300)}", abs_link(item))],
+        [text(cut(", ".join(p.authors), 300))],
+        [text(f"{facts_line(item)}\nWhy: {cut(why_line(item), 400)}")],
         links,
-        [{"tag": "text", "text": cut(body_text(item), FEISHU_PER_PAPER)}],
-        [{"tag": "text", "text": " "}],
+        [text(cut(body, FEISHU_PER_PAPER))],
+        [text(" ")],
     ]
 
 
@@ -220,8 +284,9 @@ def feishu_messages(feed: RankedFeed, info: DigestInfo) -> list[Message]:
         if groups[-1] and _size(_feishu_post(title, groups[-1] + paragraphs)) > FEISHU_BODY:
             groups.append([])
         groups[-1].extend(paragraphs)
-    if info.page_url:
-        groups[-1].append([{"tag": "a", "text": info.title, "href": info.page_url}])
+    page = web_url(info.page_url) if info.page_url else None
+    if page:
+        groups[-1].append([{"tag": "a", "text": feishu_text(info.title), "href": page}])
     out = []
     for k, group in enumerate(groups, 1):
         label = title + (f" ({k}/{len(groups)})" if len(groups) > 1 else "")

@@ -1,14 +1,16 @@
 """RSS 2.0 and Atom feeds from a ``RankedFeed`` (pure: models in, UTF-8 bytes out).
 
-Items keep rank order (feedgen prepends by default; we append). Each item has one author
-element per author (``dc:creator`` in RSS, ``<author>`` in Atom), its categories, a stable
-version-specific GUID, pubDate = the announcement date, and an HTML description with authors,
-category, score, matched keywords, the escaped abstract, and its links: PDF, code and project
-pages found in the abstract, DOI (Atom ``content``). The license is ``dc:rights`` (RSS) or
-``rights`` (Atom); announce type, DOI and journal reference are arXiv's own elements
-(``app.render.arxiv_ext``); Atom entries also link the DOI and code as ``rel="related"``. The
-channel's ``<link>`` is the site and it skips Saturday and Sunday, as arXiv's feeds do. Dates
-come from the listing, never from the clock, so the same listing renders the same bytes.
+Items keep rank order (feedgen prepends by default; we append). Each RSS item has one
+``dc:creator`` with every author, comma-separated, as arXiv's own feeds write it (feedparser and
+newsboat keep only the last of several); each Atom entry one ``<author>`` per author. Items
+carry their categories, a stable version-specific GUID, pubDate = the announcement date, and an
+HTML description with authors, category, score, matched keywords, the escaped abstract, and its
+links: PDF, code and project pages found in the abstract, DOI (Atom ``content``). The license
+is ``dc:rights`` (RSS) or ``rights`` (Atom); announce type, DOI and journal reference are arXiv's
+own elements (``app.render.arxiv_ext``); Atom entries also link the DOI and code as
+``rel="related"``. The channel's ``<link>`` is the site and it skips Saturday and Sunday, as
+arXiv's feeds do. Dates come from the listing, never from the clock, so the same listing
+renders the same bytes.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def _add_entry(fg: Any, item: ScoredPaper, atom: bool) -> None:
         if atom:
             fe.author([{"name": a} for a in p.authors])
         else:
-            fe.dc.dc_creator(p.authors)
+            fe.dc.dc_creator(", ".join(p.authors))  # one element: readers keep only one
     for cat in p.categories:
         if atom and (known := taxonomy.lookup(cat)) is not None:
             fe.category(term=cat, label=known.name, scheme=CATEGORY_SCHEME)

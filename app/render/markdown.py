@@ -4,8 +4,10 @@ The layout is a ``string.Template``: ``DEFAULT_TEMPLATE``, or the text of the fi
 ``digest_template`` setting, filled with the values listed in ``PLACEHOLDERS`` (unknown ``$names``
 are left as they are; ``$$`` is a literal ``$``). Each paper is a ``### N. [Title](link)`` block
 with the ``**Authors**`` ... ``**ArXiv ID**`` lines (then journal ref, DOI and code links), the
-abstract cut at 300 characters, and the LLM summary in a ``<details>`` block. Text from arXiv is
-escaped so it cannot break a link or add HTML; an LLM summary keeps its Markdown but loses its raw
+abstract cut at 300 characters, and the LLM summary in a ``<details>`` block. Every field from
+arXiv (title, authors, abstract, category, id, DOI, journal reference) is escaped so it shows as
+text: no link, image, emphasis or HTML of its own; the only links are the abstract page, the DOI
+and the code links ``app.arxiv.links`` finds. An LLM summary keeps its Markdown but loses its raw
 HTML (``<br>`` excepted) and any unclosed code fence is closed, so it cannot leave its
 ``<details>`` block.
 """
@@ -20,6 +22,7 @@ from functools import lru_cache
 from html import escape as escape_html
 from string import Template
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
@@ -121,7 +124,7 @@ def digest_values(feed: RankedFeed, meta: DigestMeta) -> dict[str, str]:
         "day": feed.listing_day.isoformat() if feed.listing_day else "an unknown day",
         "total": str(len(feed.items)),
         "listed": str(feed.total_listed),
-        "categories": ", ".join(query.categories),
+        "categories": escape_inline(", ".join(query.categories)),
         "papers": "\n".join(blocks) or "_No paper matched in this listing._\n",
         "keywords": _guard_start(escape_inline(", ".join(query.keywords))) or "(none: all papers)",
         "exclude_keywords": excluded or "none",
@@ -138,10 +141,10 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     """``### n. [Title](link)``, the field lines, the abstract, the summary and ``---``."""
     p = item.paper
     lines = [
-        f"### {n}. [{escape_inline(p.title)}]({p.link})",
+        f"### {n}. [{escape_inline(p.title)}](https://arxiv.org/abs/{quote(p.arxiv_id)})",
         "",
         f"**Authors**: {escape_inline(', '.join(p.authors))}  ",
-        f"**Category**: {p.primary_category}  ",
+        f"**Category**: {escape_inline(p.primary_category)}  ",
         f"**Published**: {p.announced.isoformat()}  ",
         f"**Score**: {item.score:.1f}  ",
     ]
@@ -151,7 +154,7 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     lines += [f"**{label}**: {escape_inline(text)}  " for label, text in personal_reasons(item)]
     lines += [
         f"**Type**: {p.announce_type.value}  ",
-        f"**ArXiv ID**: {p.versioned_id}  ",
+        f"**ArXiv ID**: {escape_inline(p.versioned_id)}  ",
     ]
     if p.journal_ref:
         lines.append(f"**Journal ref**: {escape_inline(p.journal_ref)}  ")
@@ -163,7 +166,7 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     lines += [
         "",
         "#### Abstract",
-        _guard_start(_escape_tags(cut_abstract(p.abstract), keep_br=False)),
+        _guard_start(escape_inline(cut_abstract(p.abstract))),
         "",
     ]
     body = safe_summary(item.summary.markdown) if item.summary is not None else ""
@@ -261,10 +264,12 @@ def _parser() -> MarkdownIt:
 
 
 def safe_summary(markdown: str) -> str:
-    """An LLM's Markdown, safe inside ``<details>``: no raw HTML but ``<br>``, fences closed.
+    """An LLM's Markdown, safe inside ``<details>``: no raw HTML but ``<br>``, no images (as
+    the page and the feeds show none), fences closed.
 
     Code blocks are left alone; a line holding raw HTML has its tags escaped (``&lt;``), so an
-    inline code span on that same line may show ``&lt;``. Escaping can change how the rest
+    inline code span on that same line may show ``&lt;``; a line holding an image has its
+    ``![`` escaped (the image shows as its Markdown text). Escaping can change how the rest
     parses, so it repeats until nothing changes; the summary becomes a code block if it never
     settles.
     """
@@ -273,6 +278,7 @@ def safe_summary(markdown: str) -> str:
         tokens = _parser().parse(text)
         lines = text.split("\n")
         code, blocks, inline = _html_lines(tokens)
+        images = _image_lines(tokens)
         changed = []
         for i, line in enumerate(lines):
             if i in code:
@@ -281,6 +287,8 @@ def safe_summary(markdown: str) -> str:
                 line = _escape_tags(line, keep_br=i not in blocks)
             else:
                 line = _STRUCTURAL.sub("&lt;", line)
+            if i in images and i not in code:
+                line = line.replace("![", "!\\[")
             changed.append(line)
         if changed == lines:
             return _close_fence(text, lines, tokens)
@@ -307,6 +315,15 @@ def _html_lines(tokens: list[Token]) -> tuple[set[int], set[int], set[int]]:
         ):
             inline.update(span)
     return code, blocks, inline
+
+
+def _image_lines(tokens: list[Token]) -> set[int]:
+    """Lines of paragraphs, headings and table cells that show an image."""
+    lines: set[int] = set()
+    for token in tokens:
+        if token.map is not None and any(c.type == "image" for c in token.children or []):
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
 
 
 def _close_fence(text: str, lines: list[str], tokens: list[Token]) -> str:
