@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from app.auth import check_bearer
 from app.errors import InvalidQuery, PayloadTooLarge
 from app.profiles.registry import ProfileFeed
+from app.redaction import validation_problems
 from app.serving import (
     DIGEST_RESPONSES,
     FEED_RESPONSES,
@@ -208,6 +209,4 @@ async def _body(request: Request) -> bytes:
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}" for e in exc.errors()
-    )
+    return "; ".join(validation_problems(exc.errors(), "profile"))
