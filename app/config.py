@@ -37,6 +37,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from app.delivery.addresses import private_webhooks, refusal
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
@@ -195,6 +196,11 @@ class Settings(BaseSettings):
     delivery: Delivery | None = Field(
         default=None, description="E-mail and webhooks that get the configured feed's digest"
     )
+    delivery_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks (configured, or in profiles) post to loopback, private or "
+        "link-local addresses; off: public addresses only",
+    )
 
     @field_validator("categories")
     @classmethod
@@ -246,6 +252,16 @@ class Settings(BaseSettings):
                 "delivery needs public_url: messages link to the feed's page "
                 "(and e-mail's List-Unsubscribe points there)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _public_webhooks(self) -> Settings:
+        if self.delivery_allow_private:
+            return self
+        hooks = private_webhooks(self.delivery)
+        hooks += [h for p in self.profiles.values() for h in private_webhooks(p.delivery)]
+        if hooks:
+            raise ValueError(refusal(hooks))
         return self
 
     @property

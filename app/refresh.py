@@ -161,14 +161,15 @@ async def deliver_feed(
     dry_run: bool = False,
 ) -> DeliveryReport | None:
     """Deliver one owner feed's digest as its ``delivery`` says (None: not set)."""
-    import httpx
-
     from app.delivery.deliver import deliver
+    from app.delivery.transport import webhook_client
 
     if owned.delivery is None:
         return None
-    headers = {"User-Agent": services.settings.user_agent}
-    async with httpx.AsyncClient(headers=headers, follow_redirects=False) as http:
+    settings = services.settings
+    async with webhook_client(
+        settings.user_agent, allow_private=settings.delivery_allow_private
+    ) as http:
         return await deliver(
             feed,
             owned.delivery,

@@ -372,6 +372,9 @@ class ConfigOut(BaseModel):
     max_limit: int
     digest_template: bool = Field(default=False, description=SET)
     delivery: DeliveryOut | None = None
+    delivery_allow_private: bool = Field(
+        default=False, description="Webhooks may post to loopback or private addresses"
+    )
     profiles: list[str] = Field(description="The profiles defined in config.json, by name")
     embeddings: str | None = Field(description="The embeddings model for profiles (null: off)")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")

@@ -20,6 +20,7 @@ __all__ = ["smtp_server"]
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "cron-s3cret"
+LOOPBACK = {"delivery_allow_private": True}  # the receivers listen on loopback
 
 
 def test_config_json_accepts_delivery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +73,7 @@ async def test_refresh_delivers_once_a_day(tmp_path: Path, smtp_server: SMTPServ
         }
         config = {"public_url": "https://feeds.example.org", "delivery": delivery}
         for _ in range(2):  # two runs, or two instances, on the same store
-            async for c in open_client(tmp_path, config, store, cron_secret=SECRET):
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
                 first = (await c.post("/api/cron/refresh", headers=auth)).json()
                 again = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert len(rx.received) == 1
@@ -148,7 +149,7 @@ async def test_each_profile_delivers_its_own_digest_once(tmp_path: Path) -> None
         }
         config = {"public_url": "https://feeds.example.org", "profiles": profiles}
         for _ in range(2):
-            async for c in open_client(tmp_path, config, store, cron_secret=SECRET):
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
                 report = (await c.post("/api/cron/refresh", headers=auth)).json()
         bodies = [r.json() for r in rx.received]
     assert report["delivery"] is None  # the configured feed delivers nowhere
