@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,41 @@ async def test_each_profile_delivers_its_own_digest_once(tmp_path: Path) -> None
     assert len(bodies) == 1  # once, across two runs
     assert bodies[0]["papers"]
     assert by_name["ml"]["items"] == len(bodies[0]["papers"])
+
+
+async def test_a_profile_named_default_and_the_configured_feed_both_deliver(
+    tmp_path: Path,
+) -> None:
+    """The ledger keys them apart (``default`` vs ``profile.default``), even on one channel."""
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        delivery = {"webhooks": [{"kind": "generic", "url": f"{rx.url}/both"}]}
+        profiles = {"default": {"categories": ["cs.LG"], "delivery": delivery}}
+        config = {"public_url": "https://f.test", "delivery": delivery, "profiles": profiles}
+        for _ in range(2):  # and each of them once a day
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
+                report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        bodies = [r.json() for r in rx.received]
+    assert sorted(b["page_url"] for b in bodies) == ["https://f.test/", "https://f.test/p/default/"]
+    assert [c["status"] for c in report["delivery"]["channels"]] == ["already_sent"]
+    (profile,) = report["profiles"]
+    assert [c["status"] for c in profile["delivery"]["channels"]] == ["already_sent"]
+
+
+async def test_the_configured_feeds_earlier_ledger_records_still_count(tmp_path: Path) -> None:
+    from app.delivery.ledger import Ledger
+    from app.delivery.settings import Webhook
+
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        hook = {"kind": "generic", "url": f"{rx.url}/h"}
+        channel = Webhook.model_validate(hook).channel_id
+        key = Ledger.key("default", channel, date(2026, 1, 6))  # as written before profiles
+        await store.set(f"{key}:sent", b"{}")
+        config = {"public_url": "https://f.test", "delivery": {"webhooks": [hook]}}
+        async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
+            report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert rx.received == []
+    assert [c["status"] for c in report["delivery"]["channels"]] == ["already_sent"]
