@@ -30,18 +30,23 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
+from app.delivery.addresses import private_webhooks, refusal
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
 from app.ranking.settings import EmbeddingsSettings
-from app.redaction import redact
+from app.redaction import validation_problems
 from app.summaries.settings import AISummary
 from app.validation import clean_keywords, known_categories
 
-_SECRET_NAME = re.compile(r"key|secret|password|token", re.IGNORECASE)  # never echo these
 log = logging.getLogger(__name__)
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
@@ -191,6 +196,11 @@ class Settings(BaseSettings):
     delivery: Delivery | None = Field(
         default=None, description="E-mail and webhooks that get the configured feed's digest"
     )
+    delivery_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks (configured, or in profiles) post to loopback, private or "
+        "link-local addresses; off: public addresses only",
+    )
 
     @field_validator("categories")
     @classmethod
@@ -242,6 +252,16 @@ class Settings(BaseSettings):
                 "delivery needs public_url: messages link to the feed's page "
                 "(and e-mail's List-Unsubscribe points there)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _public_webhooks(self) -> Settings:
+        if self.delivery_allow_private:
+            return self
+        hooks = private_webhooks(self.delivery)
+        hooks += [h for p in self.profiles.values() for h in private_webhooks(p.delivery)]
+        if hooks:
+            raise ValueError(refusal(hooks))
         return self
 
     @property
@@ -327,12 +347,14 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "settings"
-            shown = "" if _SECRET_NAME.search(where) else f" (got {err.get('input')!r})"
-            lines.append(f"  {where}: {err['msg']}{redact(shown)}")
+        lines = [f"  {line}" for line in validation_problems(exc.errors(), "settings")]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+    except SettingsError as exc:  # an environment variable that is not the JSON it must be
+        found = re.search(r'field "(\w+)"', str(exc))
+        where = f"the {found[1]} setting" if found else "a setting"
+        raise ConfigError(
+            f"invalid configuration: {where} in the environment is not valid JSON"
+        ) from None
 
 
 @lru_cache(maxsize=1)

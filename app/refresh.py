@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from app import STARTED
+from app.delivery.ledger import feed_key
 from app.delivery.report import DeliveryReport
 from app.pipeline import build_feed
 
@@ -52,6 +53,7 @@ class OwnerFeed:
     delivery: Delivery | None
     page_url: str | None  # where its messages link to
     to_summarize: int  # how many of its top papers get summaries
+    ledger: str  # its name in the delivery ledger (never the same for two feeds)
 
 
 async def owner_feeds(services: Services) -> list[OwnerFeed]:
@@ -67,13 +69,17 @@ async def owner_feeds(services: Services) -> list[OwnerFeed]:
             settings.delivery,
             f"{base}/" if base else None,
             top,
+            feed_key(None),
         )
     ]
     for p in await services.profiles.all():
         ai = p.profile.ai_summary
         mine = 0 if ai.enabled is False else (ai.max_papers_to_summarize or top) if top else 0
         page = f"{base}/p/{p.name}/" if base else None
-        feeds.append(OwnerFeed(p.name, p.title(settings), p.query, p.profile.delivery, page, mine))
+        delivery = p.profile.delivery
+        feeds.append(
+            OwnerFeed(p.name, p.title(settings), p.query, delivery, page, mine, feed_key(p.name))
+        )
     return feeds
 
 
@@ -161,18 +167,20 @@ async def deliver_feed(
     dry_run: bool = False,
 ) -> DeliveryReport | None:
     """Deliver one owner feed's digest as its ``delivery`` says (None: not set)."""
-    import httpx
-
     from app.delivery.deliver import deliver
+    from app.delivery.transport import webhook_client
 
     if owned.delivery is None:
         return None
-    headers = {"User-Agent": services.settings.user_agent}
-    async with httpx.AsyncClient(headers=headers, follow_redirects=False) as http:
+    settings = services.settings
+    async with webhook_client(
+        settings.user_agent, allow_private=settings.delivery_allow_private
+    ) as http:
         return await deliver(
             feed,
             owned.delivery,
             feed_name=owned.name,
+            ledger_name=owned.ledger,
             title=owned.title,
             page_url=owned.page_url,
             store=services.store,

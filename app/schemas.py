@@ -74,6 +74,24 @@ class SummaryOut(BaseModel):
         )
 
 
+class SimilarOut(BaseModel):
+    """A library or liked paper close to this one. A library is private: its titles show only
+    to the profile's owner (``Authorization: Bearer <ADMIN_TOKEN>``); others get the ids."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str | None = Field(description="arXiv id, else DOI; null when the entry has neither")
+    title: str | None = Field(description="null unless the request is the profile's owner's")
+    similarity: float = Field(ge=0, le=1)
+
+    @classmethod
+    def of(cls, similar: SimilarTo, *, titles: bool) -> Self:
+        """The API view of one close paper, with its title only when ``titles``."""
+        return cls(
+            id=similar.id, title=similar.title if titles else None, similarity=similar.similarity
+        )
+
+
 class PaperOut(BaseModel):
     """One paper as announced, with its score for the query and the LLM's take, if any."""
 
@@ -109,14 +127,17 @@ class PaperOut(BaseModel):
     similarity: float | None = Field(
         default=None, description="0-1, to the profile's library and likes (null: none)"
     )
-    similar_to: list[SimilarTo] = Field(
-        default_factory=list, description="Up to 3 closest library or liked papers"
+    similar_to: list[SimilarOut] = Field(
+        default_factory=list,
+        description="Up to 3 closest library or liked papers; for a profile's ranking their "
+        "titles are null unless the request carries the owner's token",
     )
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
 
     @classmethod
-    def of(cls, item: ScoredPaper, **extra: object) -> Self:
-        """The API view of a ranked paper (``extra``: the subclass's fields)."""
+    def of(cls, item: ScoredPaper, *, titles: bool = True, **extra: object) -> Self:
+        """The API view of a ranked paper (``extra``: the subclass's fields); ``titles``:
+        whether ``similar_to`` names the library's papers."""
         p: Paper = item.paper
         return cls.model_validate(
             {
@@ -146,7 +167,7 @@ class PaperOut(BaseModel):
                 "relevance": item.relevance,
                 "summary": SummaryOut.of(item.summary) if item.summary else None,
                 "similarity": item.similarity,
-                "similar_to": item.similar_to,
+                "similar_to": [SimilarOut.of(s, titles=titles) for s in item.similar_to],
                 "author_match": item.author_match,
                 **extra,
             }
@@ -195,8 +216,10 @@ def paper_page(
     limit: int,
     day: date | None,
     next_url: str | None,
+    titles: bool,
 ) -> PaperPage:
-    """Page ``items[offset:offset + limit]``; ``next_url`` is used only if more follow."""
+    """Page ``items[offset:offset + limit]``; ``next_url`` is used only if more follow;
+    ``titles``: whether ``similar_to`` names the library's papers."""
     return PaperPage(
         total=len(items),
         offset=offset,
@@ -208,7 +231,9 @@ def paper_page(
         fetched_at=feed.fetched_at,
         sample=feed.sample,
         stale=feed.stale,
-        items=[RankedPaperOut.of(i, rank=i.rank) for i in items[offset : offset + limit]],
+        items=[
+            RankedPaperOut.of(i, rank=i.rank, titles=titles) for i in items[offset : offset + limit]
+        ],
     )
 
 
@@ -372,6 +397,9 @@ class ConfigOut(BaseModel):
     max_limit: int
     digest_template: bool = Field(default=False, description=SET)
     delivery: DeliveryOut | None = None
+    delivery_allow_private: bool = Field(
+        default=False, description="Webhooks may post to loopback or private addresses"
+    )
     profiles: list[str] = Field(description="The profiles defined in config.json, by name")
     embeddings: str | None = Field(description="The embeddings model for profiles (null: off)")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")

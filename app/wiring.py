@@ -168,7 +168,7 @@ def build_services(
     """Wire the client, store, listings, history and LLM parts for ``settings``."""
     import httpx
 
-    from app.arxiv.fetch import ArxivFetcher, RateLimiter
+    from app.arxiv.fetch import ArxivFetcher, RateLimiter, RedirectGuard
     from app.arxiv.lookup import PaperLookup
     from app.catalog.catalog import Catalog
     from app.catalog.fetching import ListingService
@@ -184,6 +184,7 @@ def build_services(
         headers={"User-Agent": settings.user_agent},
         timeout=httpx.Timeout(settings.fetch_timeout, connect=min(10.0, settings.fetch_timeout)),
         follow_redirects=True,
+        event_hooks={"response": [RedirectGuard(settings.arxiv_rss_url, settings.arxiv_api_url)]},
     )
     store = store or open_store(settings.store_url, settings.redis_url, settings.sqlite_path)
     limiter = RateLimiter(

@@ -151,7 +151,7 @@ def test_unknown_keys_only_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture
         ({"days_back": 365}, "days_back", "365"),
         ({"enable_deduplication": "perhaps"}, "enable_deduplication", "perhaps"),
         ({"ai_summary": {"max_workers": 0}}, "ai_summary.max_workers", "0"),
-        ({"ai_summary": {"base_url": "ftp://x"}}, "ai_summary.base_url", "ftp://x"),
+        ({"ai_summary": {"base_url": "ftp://x"}}, "ai_summary.base_url", "an http(s) URL"),
         ({"ai_summary": {"prompt_file": "/no/such/prompt.md"}}, "ai_summary", "prompt.md"),
     ],
 )

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ __all__ = ["smtp_server"]
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "cron-s3cret"
+LOOPBACK = {"delivery_allow_private": True}  # the receivers listen on loopback
 
 
 def test_config_json_accepts_delivery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +74,7 @@ async def test_refresh_delivers_once_a_day(tmp_path: Path, smtp_server: SMTPServ
         }
         config = {"public_url": "https://feeds.example.org", "delivery": delivery}
         for _ in range(2):  # two runs, or two instances, on the same store
-            async for c in open_client(tmp_path, config, store, cron_secret=SECRET):
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
                 first = (await c.post("/api/cron/refresh", headers=auth)).json()
                 again = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert len(rx.received) == 1
@@ -148,7 +150,7 @@ async def test_each_profile_delivers_its_own_digest_once(tmp_path: Path) -> None
         }
         config = {"public_url": "https://feeds.example.org", "profiles": profiles}
         for _ in range(2):
-            async for c in open_client(tmp_path, config, store, cron_secret=SECRET):
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
                 report = (await c.post("/api/cron/refresh", headers=auth)).json()
         bodies = [r.json() for r in rx.received]
     assert report["delivery"] is None  # the configured feed delivers nowhere
@@ -159,3 +161,41 @@ async def test_each_profile_delivers_its_own_digest_once(tmp_path: Path) -> None
     assert len(bodies) == 1  # once, across two runs
     assert bodies[0]["papers"]
     assert by_name["ml"]["items"] == len(bodies[0]["papers"])
+
+
+async def test_a_profile_named_default_and_the_configured_feed_both_deliver(
+    tmp_path: Path,
+) -> None:
+    """The ledger keys them apart (``default`` vs ``profile.default``), even on one channel."""
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        delivery = {"webhooks": [{"kind": "generic", "url": f"{rx.url}/both"}]}
+        profiles = {"default": {"categories": ["cs.LG"], "delivery": delivery}}
+        config = {"public_url": "https://f.test", "delivery": delivery, "profiles": profiles}
+        for _ in range(2):  # and each of them once a day
+            async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
+                report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        bodies = [r.json() for r in rx.received]
+    assert sorted(b["page_url"] for b in bodies) == ["https://f.test/", "https://f.test/p/default/"]
+    assert [c["status"] for c in report["delivery"]["channels"]] == ["already_sent"]
+    (profile,) = report["profiles"]
+    assert [c["status"] for c in profile["delivery"]["channels"]] == ["already_sent"]
+
+
+async def test_the_configured_feeds_earlier_ledger_records_still_count(tmp_path: Path) -> None:
+    from app.delivery.ledger import Ledger
+    from app.delivery.settings import Webhook
+
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        hook = {"kind": "generic", "url": f"{rx.url}/h"}
+        channel = Webhook.model_validate(hook).channel_id
+        key = Ledger.key("default", channel, date(2026, 1, 6))  # as written before profiles
+        await store.set(f"{key}:sent", b"{}")
+        config = {"public_url": "https://f.test", "delivery": {"webhooks": [hook]}}
+        async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
+            report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert rx.received == []
+    assert [c["status"] for c in report["delivery"]["channels"]] == ["already_sent"]

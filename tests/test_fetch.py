@@ -371,3 +371,50 @@ async def test_a_request_cancelled_while_waiting_does_not_block_later_ones() -> 
     result = await asyncio.wait_for(fetcher.fetch(CATS), 5)
     assert result.content == RSS
     assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    ("location", "followed"),
+    [
+        ("/rss/moved/cs.AI+cs.LG", True),  # the configured host itself
+        ("https://rss.arxiv.org/rss/cs.AI+cs.LG", True),
+        ("https://arxiv.org/rss/cs.AI+cs.LG", True),
+        ("http://127.0.0.1:8/rss/cs.AI+cs.LG", False),  # another port of the same host
+        ("https://evil.example/rss/cs.AI+cs.LG", False),
+        ("//evil.example/rss/cs.AI+cs.LG", False),
+        ("https://arxiv.org.evil.example/rss", False),
+        ("https://export.arxiv.org:8443/rss", False),
+        ("http://169.254.169.254/latest/meta-data/", False),
+    ],
+)
+async def test_the_arxiv_client_follows_redirects_only_within_arxiv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, location: str, followed: bool
+) -> None:
+    monkeypatch.delenv("ARXIV_FEEDS_CONFIG", raising=False)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"categories": CATS}), encoding="utf-8")
+    settings = load_settings(
+        config_file=config,
+        arxiv_source="live",
+        store_url="memory://",
+        arxiv_rss_url="http://127.0.0.1:9/rss",
+        min_request_interval=0,
+    )
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if str(request.url) == f"http://127.0.0.1:9{PATH}":
+            return httpx.Response(302, headers={"Location": location})
+        return httpx.Response(200, content=RSS)
+
+    services = build_services(settings, transport=httpx.MockTransport(handler))
+    try:
+        if followed:
+            assert (await services.listings.fetcher.fetch(CATS)).content == RSS
+        else:
+            with pytest.raises(UpstreamError, match=r"redirected .* not arXiv"):
+                await services.listings.fetcher.fetch(CATS)
+    finally:
+        await services.aclose()
+    assert len(seen) == (2 if followed else 1)

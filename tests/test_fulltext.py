@@ -9,7 +9,7 @@ import httpx
 import pytest
 from openai import AsyncOpenAI
 
-from app.arxiv.fetch import RateLimiter
+from app.arxiv.fetch import RateLimiter, RedirectGuard
 from app.arxiv.parse import parse_listing
 from app.errors import LLMError
 from app.llm import LLMClient
@@ -127,3 +127,21 @@ async def test_a_paper_without_a_pdf_is_a_failure_not_a_crash(stub: OpenAIStub) 
     assert got == {}
     assert stub.chat_calls() == []
     assert any(k.startswith("blocked:") for k in store._data)
+
+
+async def test_a_pdf_redirected_away_from_arxiv_is_a_failure() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "arxiv.org":
+            return httpx.Response(302, headers={"Location": "http://10.0.0.1/internal.pdf"})
+        return httpx.Response(200, content=make_pdf(SENTENCE))
+
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(handler),
+        follow_redirects=True,
+        event_hooks={"response": [RedirectGuard()]},
+    )
+    try:
+        with pytest.raises(LLMError, match="not arXiv"):
+            await FullText(http, RateLimiter(0), MemoryStore()).pdf(PAPER)
+    finally:
+        await http.aclose()

@@ -493,3 +493,28 @@ def test_open_store_rejects_bad_urls(store_url: str | None, redis_url: str | Non
         assert "sqlite:///" in text
         assert "rediss://" in text
         assert "memory://" in text
+
+
+@pytest.mark.parametrize(
+    ("store_url", "redis_url"),
+    [
+        (None, "redis://user:pw-SECRET/x@127.0.0.1:6379/0"),  # read as the port
+        (None, "redis://user:pw SECRET@127.0.0.1:6379/0"),
+        (None, "redis://:pw-SECRET@[bad"),
+        (None, "redis://:pw-SECRET@host:99999/0"),
+        (None, "redis://:12?pw-SECRET@host:6379/0"),  # "12" would pass for the port
+        (None, "redis://:pw#SECRET@host:6379/0"),
+        ("rediss://u:pw-SECRET/1@h:6379/0", None),
+        (None, "pw-SECRET"),  # a bare value, not a URL
+        ("pw-SECRET", None),
+    ],
+)
+def test_a_malformed_redis_url_is_refused_without_its_password(
+    store_url: str | None, redis_url: str | None
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        open_store(store_url, redis_url, Path("default.db"))
+    text = f"{info.value.message} {info.value.hint}"
+    assert "SECRET" not in text
+    assert "pw" not in text.replace("pwd", "")
+    assert ("STORE_URL" if store_url else "REDIS_URL") in text

@@ -3,7 +3,8 @@
 All categories of a feed go in ONE request (``<base>/cs.AI+cs.LG``). Requests carry a
 descriptive User-Agent and, when we have them, ``If-None-Match`` / ``If-Modified-Since``.
 Timeouts, connection errors, 5xx and 429 are retried with exponential backoff, honouring
-``Retry-After``; what still fails becomes ``UpstreamUnavailable``.
+``Retry-After``; what still fails becomes ``UpstreamUnavailable``. Redirects are followed only
+within arXiv (``RedirectGuard``).
 
 The ``httpx.AsyncClient`` is passed in, so tests give it an ``httpx.MockTransport`` and the
 offline mode gives it ``SampleTransport`` (``app.arxiv.samples``).
@@ -31,6 +32,7 @@ MAX_RETRY_WAIT = 30.0  # a longer Retry-After is not waited for inside a request
 MAX_RETRY_AFTER = 86400.0  # any Retry-After is read as at most a day
 SAMPLE_HEADER = "x-arxiv-feeds-sample"
 SHARED_KEY = "lock:arxiv-request"
+ARXIV_DOMAIN = "arxiv.org"
 
 
 class RateLimiter:
@@ -98,6 +100,39 @@ class RateLimiter:
                     await self.shared.delete(SHARED_KEY)
         finally:
             self._lock.release()
+
+
+class RedirectGuard:
+    """A response hook for the arXiv client: a redirect is followed only to arXiv, that is
+    ``arxiv.org`` or one of its subdomains on the default port, or the host and port of a
+    configured arXiv URL (``urls``: a mirror, or a loopback stand-in); any other is an
+    ``UpstreamError``, never a listing (nor a request to an internal address)."""
+
+    def __init__(self, *urls: str) -> None:
+        self.origins = {_origin(httpx.URL(url)) for url in urls}
+
+    def allows(self, url: httpx.URL) -> bool:
+        """Whether a redirect to ``url`` may be followed."""
+        host = url.host.lower()
+        if (host == ARXIV_DOMAIN or host.endswith("." + ARXIV_DOMAIN)) and url.port is None:
+            return True
+        return _origin(url) in self.origins
+
+    async def __call__(self, response: httpx.Response) -> None:
+        """Raise on a redirect elsewhere (run by httpx before it follows one)."""
+        if not response.has_redirect_location:
+            return
+        source = response.request.url
+        target = source.join(response.headers["Location"])
+        if not self.allows(target):
+            raise UpstreamError(
+                f"{source.netloc.decode()} redirected to {target.netloc.decode()}, which is "
+                "not arXiv: not followed"
+            )
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host.lower(), url.port
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +205,8 @@ class ArxivFetcher:
             try:
                 async with self.limiter:
                     response = await self.client.get(url, headers=headers)
+            except httpx.TooManyRedirects:
+                raise UpstreamError(f"arXiv redirected {url} too many times") from None
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.backoff * 2**attempt

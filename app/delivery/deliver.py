@@ -34,6 +34,7 @@ async def deliver(
     delivery: Delivery,
     *,
     feed_name: str,
+    ledger_name: str | None = None,
     title: str,
     page_url: str | None,
     store: Store,
@@ -41,7 +42,11 @@ async def deliver(
     smtp: email.SMTPConnect | None = None,
     dry_run: bool = False,
 ) -> DeliveryReport:
-    """Send ``feed``'s digest to each channel of ``delivery`` that has not had it today."""
+    """Send ``feed``'s digest to each channel of ``delivery`` that has not had it today.
+
+    ``ledger_name`` is the feed's name in the ledger (``ledger.feed_key``; default:
+    ``feed_name``), ``feed_name`` the one its messages show.
+    """
     report = DeliveryReport(feed=feed_name, day=feed.listing_day, papers=len(feed.items))
     if feed.listing_day is None:
         report.note = "the listing has no announcement day: nothing sent"
@@ -54,7 +59,7 @@ async def deliver(
     if report.note is not None and not (dry_run and feed.sample and feed.items):
         return report
     info = digest_info(feed, title, feed_name, page_url)
-    ledger = Ledger(store)
+    ledger = Ledger(store, feed=ledger_name or feed_name)
     if delivery.email is not None:
         msg = email.build_message(feed, info, delivery.email)
         connect = smtp or email.smtp_connector()
@@ -118,7 +123,7 @@ async def _once(
     ledger: Ledger,
 ) -> ChannelReport:
     """Send messages ``0..count-1`` through ``send`` unless the ledger says otherwise."""
-    key = Ledger.key(info.feed_name, channel_id, info.day)
+    key = ledger.key_for(channel_id, info.day)
     if await ledger.sent(key):
         return ChannelReport(channel=label, status="already_sent")
     if not await ledger.claim(key):

@@ -1,6 +1,8 @@
 """At most once per feed, channel and announcement day: the delivery ledger, in the store.
 
-Keys (``delivery:<feed>:<channel>:<day>:...``):
+Keys (``delivery:<feed>:<channel>:<day>:...``), where ``<feed>`` is ``feed_key``'s: ``default``
+for the configured feed, ``profile.<name>`` for a profile (so a profile named ``default`` is
+never taken for the configured feed):
 
 - ``:sent`` exists once the whole digest went out; nothing is sent again for that day.
 - ``:claim`` is taken with ``set_nx`` before sending, so of two instances (or two overlapping
@@ -26,13 +28,33 @@ CLAIM_TTL = 600.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
+CONFIGURED = "default"  # the configured feed's key, as it was before profiles had their own
+
+
+def feed_key(profile: str | None) -> str:
+    """The ledger's name for the configured feed (``None``) or for the profile ``profile``."""
+    return CONFIGURED if profile is None else f"profile.{profile}"
+
+
 class Ledger:
     """What was delivered, and who is delivering now."""
 
-    def __init__(self, store: Store, claim_ttl: float = CLAIM_TTL, keep: float = KEEP) -> None:
+    def __init__(
+        self,
+        store: Store,
+        claim_ttl: float = CLAIM_TTL,
+        keep: float = KEEP,
+        *,
+        feed: str = CONFIGURED,
+    ) -> None:
         self.store = store
         self.claim_ttl = claim_ttl
         self.keep = keep
+        self.feed = feed  # its name in the ledger: ``feed_key``'s
+
+    def key_for(self, channel: str, day: date) -> str:
+        """The key prefix for this feed, ``channel`` and ``day``."""
+        return self.key(self.feed, channel, day)
 
     @staticmethod
     def key(feed: str, channel: str, day: date) -> str:

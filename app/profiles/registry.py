@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import ConfigError, Conflict, InvalidQuery, UnknownProfile
 from app.models import FeedQuery
 from app.profiles.model import Profile, check_name
+from app.redaction import validation_problems
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -200,7 +201,8 @@ class ProfileRegistry:
             try:
                 feed = self._from_store(name, Stored.model_validate_json(raw))
             except ValidationError as exc:
-                log.warning("ignoring unreadable stored profile %s: %s", name, exc.errors()[:1])
+                why = validation_problems(exc.errors()[:1], "profile")  # no secret values
+                log.warning("ignoring unreadable stored profile %s: %s", name, why[0])
         self._stored[name] = (feed, self.clock())
         return feed
 

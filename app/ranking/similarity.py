@@ -130,7 +130,8 @@ def _paper_item(paper: Paper) -> _Item:
 def _entry_item(entry: LibraryEntry) -> _Item | None:
     if not entry.title:
         return None
-    return _Item(entry.label or None, entry.title, document_text(entry.title, entry.abstract), None)
+    ident = entry.arxiv_id or entry.doi  # never the title: ``SimilarTo.id`` is an id or None
+    return _Item(ident, entry.title, document_text(entry.title, entry.abstract), None)
 
 
 def _idf(df: FloatArray, n: int, power: float) -> FloatArray:

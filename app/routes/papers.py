@@ -12,8 +12,9 @@ import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from app.auth import owns_profile
 from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
 from app.models import AnnounceType, ScoredPaper
@@ -92,8 +93,16 @@ async def papers(
         str | None,
         Query(max_length=40, description="Rank as this profile does (GET /api/profiles)"),
     ] = None,
+    authorization: Annotated[
+        str | None,
+        Header(description="Bearer ADMIN_TOKEN: the profile's library titles in similar_to"),
+    ] = None,
 ) -> Response:
-    """The ranked papers for a query, a page at a time (``limit`` is the page size)."""
+    """The ranked papers for a query, a page at a time (``limit`` is the page size).
+
+    With ``profile``, ``similar_to`` names the papers of the profile's library by id only,
+    unless the request is the owner's: a library is private.
+    """
     settings = services.settings
     base = (await services.profiles.get(profile)).query if profile is not None else None
     query = request_query(request, services, category, base=base)
@@ -101,7 +110,8 @@ async def papers(
     size = query.limit
     feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
     url = page_url(request, settings.public_url)
-    key = f"papers|{url}"
+    titles = profile is None or owns_profile(settings, authorization, profile)
+    key = f"papers|{'titles' if titles else 'ids'}|{url}"
 
     def make() -> Rendered:
         page = paper_page(
@@ -111,10 +121,16 @@ async def papers(
             limit=size,
             day=wanted,
             next_url=page_url(request, settings.public_url, offset=offset + size, limit=size),
+            titles=titles,
         )
         return Rendered.of(page.model_dump_json().encode(), JSON, feed.updated())
 
-    return respond(request, services.render(key, feed, make), feed)
+    response = respond(request, services.render(key, feed, make), feed)
+    if profile is not None:  # the owner's answer differs, and no shared cache may keep it
+        response.headers["Vary"] = "Authorization"
+        if titles:
+            response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @router.get("/api/papers/{arxiv_id}", response_model=PaperDetail, responses=ERRORS)

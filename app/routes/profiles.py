@@ -14,8 +14,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from app.auth import check_bearer
+from app.delivery.addresses import private_webhooks, refusal
 from app.errors import InvalidQuery, PayloadTooLarge
 from app.profiles.registry import ProfileFeed
+from app.redaction import validation_problems
 from app.serving import (
     DIGEST_RESPONSES,
     FEED_RESPONSES,
@@ -171,6 +173,9 @@ async def put_profile(
             profile = Profile.model_validate_json(body)
         except ValidationError as exc:
             raise InvalidQuery(_problems(exc)) from None
+        hooks = private_webhooks(profile.delivery)
+        if hooks and not services.settings.delivery_allow_private:
+            raise InvalidQuery(f"delivery: {refusal(hooks)}")
         saved = await services.profiles.put(name, profile, None)
     else:
         saved = await services.profiles.put(name, None, parse_library(body, content_type=mime))
@@ -208,6 +213,4 @@ async def _body(request: Request) -> bytes:
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'profile'}: {e['msg']}" for e in exc.errors()
-    )
+    return "; ".join(validation_problems(exc.errors(), "profile"))

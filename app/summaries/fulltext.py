@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from app.arxiv.fetch import RateLimiter
-from app.errors import LLMError
+from app.errors import LLMError, UpstreamError
 from app.models import Paper
 from app.store.base import Store
 
@@ -54,6 +54,8 @@ class FullText:
                 response = await self.client.get(url)
         except httpx.HTTPError as exc:
             raise LLMError(f"could not download {url}: {type(exc).__name__}") from exc
+        except UpstreamError as exc:  # e.g. a redirect away from arXiv
+            raise LLMError(f"could not download {url}: {exc.message}") from exc
         content = response.content
         if response.status_code != 200 or not content.startswith(b"%PDF"):
             raise LLMError(f"{url} did not return a PDF (HTTP {response.status_code})")

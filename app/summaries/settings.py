@@ -25,7 +25,7 @@ class Provider(BaseModel):
     @classmethod
     def _http_base(cls, value: str | None) -> str | None:
         if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
+            raise ValueError("must be an http(s) URL")  # never echoed: it may hold a password
         return value
 
     def api_key(self) -> str | None:
