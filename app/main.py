@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
 from app.http_basics import HTTPBasics
-from app.routes import api, cron, digest, docs, feeds, papers, profiles, web
+from app.routes import api, cron, docs, feeds, opml, papers, profiles, web
 from app.wiring import Runtime
 
 if TYPE_CHECKING:
@@ -109,12 +109,12 @@ def create_app(
     app.add_exception_handler(ArxivFeedsError, _handle_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
-    app.include_router(feeds.router)
-    app.include_router(digest.router)
+    app.include_router(feeds.router())  # every format registered by now (app.render.formats)
+    app.include_router(opml.router)
     app.include_router(api.router)
     app.include_router(papers.router)
     app.include_router(cron.router)
-    app.include_router(profiles.router)
+    app.include_router(profiles.router())
     app.include_router(web.router)
     app.include_router(docs.router)
     return app
