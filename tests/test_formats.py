@@ -1,6 +1,6 @@
 """One registry of output formats: a format registered before ``create_app()`` is served at the
-configured, per-category and profile URLs, documented in OpenAPI, listed in ``/api/profiles`` and
-in the digest's links."""
+configured, per-category and profile URLs, documented in OpenAPI, offered on the page, in the
+builder, in ``/api/profiles`` and in the digest's links, and readable from any origin."""
 
 from __future__ import annotations
 
@@ -52,13 +52,16 @@ async def open_app(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     await app.state.runtime.aclose()
 
 
-async def test_a_registered_format_is_served_at_each_url(tmp_path: Path, toy: Format) -> None:
+async def test_a_registered_format_is_served_everywhere(tmp_path: Path, toy: Format) -> None:
     async for c in open_app(tmp_path):
         configured = await c.get("/txt")
-        category = await c.get("/txt/cs.AI")
+        category = await c.get("/txt/cs.AI", headers={"Origin": "https://elsewhere.example"})
         profile = await c.get("/p/ml/txt")
         unknown = await c.get("/txt/cs.XX")
         again = await c.get("/txt", headers={"If-None-Match": configured.headers["etag"]})
+        page = (await c.get("/")).text
+        profile_page = (await c.get("/p/ml/")).text
+        built = await c.get("/build", params={"format": "txt", "categories": "cs.LG"})
         listed = (await c.get("/api/profiles")).json()
         digest = (await c.get("/digest.md")).text
         profile_digest = (await c.get("/p/ml/digest.md")).text
@@ -69,8 +72,17 @@ async def test_a_registered_format_is_served_at_each_url(tmp_path: Path, toy: Fo
     assert configured.text.startswith("arXiv papers\n")
     assert profile.text.startswith("My ML feed\n")
     assert len(category.text.splitlines()) > 1
+    assert category.headers["access-control-allow-origin"] == "*"
     assert unknown.status_code == 404
     assert again.status_code == 304
+    box = page[page.index('id="subscribe"') : page.index('id="build"')]
+    assert 'value="http://t/txt"' in box
+    assert 'title="Plain text feed">Text</a>' in box
+    assert 'href="http://t/txt/cs.AI">Plain text</a>' in box
+    assert 'value="http://t/p/ml/txt"' in profile_page
+    assert '<option value="txt">Plain text</option>' in page
+    assert built.status_code == 303
+    assert built.headers["location"] == "/txt/cs.LG"
     assert listed[0]["feeds"]["txt"] == "http://t/p/ml/txt"
     assert "[Plain text](http://t/txt)" in digest
     assert "[RSS](http://t/p/ml/rss)" in profile_digest
