@@ -23,8 +23,10 @@ def make_handler(asgi_app: FastAPI) -> Any:
     from mangum import Mangum
     from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-    feeds = ["application/rss+xml", "application/atom+xml", "application/feed+json"]
-    return Mangum(asgi_app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, *feeds])
+    from app.render.formats import FORMATS
+
+    formats = [f.mime for f in FORMATS.values()]  # text, so the bodies are not base64-encoded
+    return Mangum(asgi_app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, *formats])
 
 
 _handler: Any = None

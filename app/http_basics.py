@@ -2,7 +2,8 @@
 
 * ``HEAD`` is answered as the ``GET`` would be, headers and status included, without a body.
 * ``OPTIONS`` answers ``204`` with ``Allow`` (and CORS preflight headers on public routes).
-* Read-only feed and JSON routes send ``Access-Control-Allow-Origin: *``.
+* Read-only feed and JSON routes send ``Access-Control-Allow-Origin: *``: every format's
+  (``app.render.formats``: ``/rss``, ``/rss/cs.AI``, ...) and ``PUBLIC_PREFIXES``.
 * A query string longer than ``MAX_QUERY_BYTES`` is a ``414`` JSON error; a Host outside
   ``allowed_hosts`` (when set) a ``400``; both through the app's one error path.
 * ``/rss/`` redirects to ``/rss`` with a relative ``Location`` (never the Host's).
@@ -18,20 +19,23 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import ArxivFeedsError, QueryTooLong, UnknownHost
+from app.render.formats import FORMATS
 
 MAX_QUERY_BYTES = 8192
-PUBLIC_PREFIXES = (
-    "/rss", "/atom", "/feed.json", "/digest.md", "/feeds.opml", "/api/papers",
-    "/api/categories", "/health", "/openapi.json",
-)  # fmt: skip
+PUBLIC_PREFIXES = ("/feeds.opml", "/api/papers", "/api/categories", "/health", "/openapi.json")
 EXPOSED = "ETag, Last-Modified, X-Arxiv-Feeds-Stale, X-Arxiv-Feeds-Sample"
 ErrorResponse = Callable[[ArxivFeedsError], Response]
 HostRule = Callable[[], Awaitable[list[str]]]
 
 
-def is_public(path: str) -> bool:
-    """Whether ``path`` is a read-only feed or JSON route any origin may read."""
-    return any(path == p or path.startswith(p + "/") for p in PUBLIC_PREFIXES)
+def public_prefixes() -> tuple[str, ...]:
+    """Where the read-only routes any origin may read live: each format's path, then the rest."""
+    return (*(f"/{f.path}" for f in FORMATS.values()), *PUBLIC_PREFIXES)
+
+
+def is_public(path: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether ``path`` is under one of ``prefixes`` (``public_prefixes()``)."""
+    return any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
 def host_of(scope: Scope) -> str:
@@ -43,12 +47,20 @@ def host_of(scope: Scope) -> str:
 
 
 class HTTPBasics:
-    """The middleware; ``on_error`` turns an ``ArxivFeedsError`` into the JSON response."""
+    """The middleware; ``on_error`` turns an ``ArxivFeedsError`` into the JSON response,
+    ``public`` are the paths any origin may read (``public_prefixes()`` when the app is made)."""
 
-    def __init__(self, app: ASGIApp, on_error: ErrorResponse, allowed_hosts: HostRule) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        on_error: ErrorResponse,
+        allowed_hosts: HostRule,
+        public: tuple[str, ...],
+    ) -> None:
         self.app = app
         self.on_error = on_error
         self.allowed_hosts = allowed_hosts
+        self.public = public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +84,7 @@ class HTTPBasics:
         if method == "HEAD":
             scope = dict(scope, method="GET")
             send = _without_body(send)
-        if is_public(path):
+        if is_public(path, self.public):
             send = _with_cors(send)
         await self.app(scope, receive, send)
 
@@ -130,7 +142,7 @@ class HTTPBasics:
 
     def _options(self, allowed: list[str], path: str) -> Response:
         headers = {"Allow": ", ".join(allowed)}
-        if is_public(path):
+        if is_public(path, self.public):
             headers |= {
                 "Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",

@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
-from app.http_basics import HTTPBasics
-from app.routes import api, cron, digest, docs, feeds, papers, profiles, web
+from app.http_basics import HTTPBasics, public_prefixes
+from app.routes import api, cron, docs, feeds, opml, papers, profiles, web
 from app.wiring import Runtime
 
 if TYPE_CHECKING:
@@ -105,16 +105,21 @@ def create_app(
             return []
         return [h.lower() for h in services.settings.allowed_hosts]
 
-    app.add_middleware(HTTPBasics, on_error=error_response, allowed_hosts=allowed_hosts)
+    app.add_middleware(
+        HTTPBasics,
+        on_error=error_response,
+        allowed_hosts=allowed_hosts,
+        public=public_prefixes(),  # every format registered by now, like the routes
+    )
     app.add_exception_handler(ArxivFeedsError, _handle_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
-    app.include_router(feeds.router)
-    app.include_router(digest.router)
+    app.include_router(feeds.router())  # every format registered by now (app.render.formats)
+    app.include_router(opml.router)
     app.include_router(api.router)
     app.include_router(papers.router)
     app.include_router(cron.router)
-    app.include_router(profiles.router)
+    app.include_router(profiles.router())
     app.include_router(web.router)
     app.include_router(docs.router)
     return app

@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 
 from app.arxiv.schedule import next_update
 from app.errors import ConfigError, ResponseTooLarge
@@ -22,10 +23,9 @@ from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import FeedQuery, RankedFeed
 from app.pipeline import feed_for
 from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
-from app.render.feeds import FeedMeta, render_atom, render_rss
-from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
-from app.render.jsonfeed import render_json_feed
-from app.render.markdown import DigestMeta, render_digest
+from app.render.feeds import FeedMeta
+from app.render.formats import FORMATS, Format, feed_links
+from app.render.markdown import DigestMeta
 from app.render.page import CSP, PageMeta, render_page
 from app.wiring import get_services
 
@@ -34,17 +34,11 @@ if TYPE_CHECKING:
     from app.wiring import Services
 
 NO_PARAMS = FeedParams()
-MARKDOWN = "text/markdown; charset=utf-8"
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
-FEED_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
-    404: {"description": "Unknown arXiv category"},
+FEED_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Malformed category or parameter"},
     502: {"description": "arXiv answered with something unusable"},
     503: {"description": "arXiv unreachable and nothing stored"},
-}
-DIGEST_RESPONSES = {s: r for s, r in FEED_RESPONSES.items() if s not in (200, 404)} | {
-    200: {"content": {"text/markdown": {}}}
 }
 
 
@@ -176,54 +170,70 @@ def read_template(settings: Settings) -> str | None:
         raise ConfigError(f"digest_template {str(path)!r} cannot be read: {exc}") from exc
 
 
-def digest_meta(
-    settings: Settings,
-    base_url: str | None,
-    *,
-    title: str | None = None,
-    feed_paths: tuple[str, ...] = ("/rss", "/atom", "/feed.json"),
-) -> DigestMeta:
-    """What the digest needs from the settings; ``base_url`` makes its feed links absolute."""
+def digest_meta(settings: Settings, base_url: str | None) -> DigestMeta:
+    """The configured feed's digest (``python -m app digest``); ``base_url`` makes its feed
+    links absolute."""
     return DigestMeta(
-        title=title or settings.feed_title,
+        title=settings.feed_title,
         base_url=base_url,
-        feed_paths=feed_paths,
+        feeds=feed_links(),
         template=read_template(settings),
     )
 
 
+def format_route(fmt: Format, not_found: str | None = None) -> dict[str, Any]:
+    """How a route serving ``fmt`` is documented: its media type (and schema), the feed
+    parameters, the errors (and a 404 saying what ``not_found`` names)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    route: dict[str, Any] = {"response_class": Response, "openapi_extra": OPENAPI_EXTRA}
+    if fmt.schema is None:
+        responses[200] = {"content": {fmt.mime: {}}}
+    else:  # the body is pre-rendered: the class and model only document it
+        route["response_class"] = type("Documented", (JSONResponse,), {"media_type": fmt.mime})
+        route["response_model"] = fmt.schema
+    if not_found:
+        responses[404] = {"description": not_found}
+    return route | {"responses": responses | FEED_ERRORS}
+
+
 async def serve_digest(
+    fmt: str,
     request: Request,
-    services: Services,
+    categories: str | None = None,
     *,
     base: FeedQuery | None = None,
     title: str | None = None,
-    feed_paths: tuple[str, ...] = ("/rss", "/atom", "/feed.json"),
+    prefix: str = "",
 ) -> Response:
-    """The Markdown digest of ``base`` (default: the configured feed) with the request's
-    overrides, cached and conditional like the feeds."""
+    """A document of ``base``'s papers (the Markdown digest; default: the configured feed's)
+    with the request's overrides, laid out by the ``digest_template`` (read on every request,
+    so a changed file shows at once) and linking the feeds under ``prefix``; cached and
+    conditional like the feeds."""
+    services = await get_services(request)
     settings = services.settings
-    query = request_query(request, services, base=base)
+    query = request_query(request, services, categories, base=base)
     feed = await feed_for(services, query)
-    url = base_url(request, settings.public_url)
-    meta = digest_meta(settings, url, title=title, feed_paths=feed_paths)
-    template = hashlib.sha256((meta.template or "").encode()).hexdigest()[:16]
-    key = f"md|{meta.base_url}|{query.cache_key}|{template}|{title}"
+    address = base_url(request, settings.public_url)
+    template = read_template(settings)
+    layout = hashlib.sha256((template or "").encode()).hexdigest()[:16]
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{layout}|{title}"
 
     def make() -> Rendered:
-        return Rendered.of(render_digest(feed, meta).encode("utf-8"), MARKDOWN, feed.updated())
+        url = self_url(request, settings.public_url)
+        form = FORMATS[fmt]
+        meta = FeedMeta(
+            title=title or settings.feed_title,
+            self_url=url,
+            site_url=site_url(url),
+            base_url=address,
+            feeds=feed_links(prefix),
+            template=template,
+        )
+        return Rendered.of(form.render(feed, meta), form.media_type, feed.updated())
 
     response = respond(request, services.render(key, feed, make), feed)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-Renderer = Callable[[RankedFeed, FeedMeta], bytes]
-FORMATS: dict[str, tuple[Renderer, str]] = {
-    "rss": (render_rss, "application/rss+xml; charset=utf-8"),
-    "atom": (render_atom, "application/atom+xml; charset=utf-8"),
-    "json": (render_json_feed, JSON_FEED),
-}
 
 
 async def serve_feed(
@@ -250,9 +260,9 @@ async def serve_feed(
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)
-        renderer, media_type = FORMATS[fmt]
+        form = FORMATS[fmt]
         meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
-        return Rendered.of(renderer(feed, meta), media_type, feed.updated())
+        return Rendered.of(form.render(feed, meta), form.media_type, feed.updated())
 
     return respond(request, services.render(key, feed, make), feed)
 

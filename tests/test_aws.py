@@ -14,6 +14,9 @@ import pytest
 from app.aws import make_handler
 from app.config import load_settings
 from app.main import create_app
+from app.models import RankedFeed
+from app.render.feeds import FeedMeta
+from app.render.formats import Format, register, unregister
 from app.store import MemoryStore
 from tests.conftest import make_settings
 
@@ -135,3 +138,20 @@ def test_sqlite_defaults_to_tmp_on_lambda(tmp_path: Path, monkeypatch: pytest.Mo
     assert load_settings(config_file=config).sqlite_path == Path("data/arxiv-feeds.sqlite3")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "arxiv-feeds")
     assert load_settings(config_file=config).sqlite_path == Path("/tmp/arxiv-feeds.sqlite3")
+
+
+def test_every_registered_format_goes_out_as_text(tmp_path: Path) -> None:
+    def render_lines(feed: RankedFeed, meta: FeedMeta) -> bytes:
+        return "\n".join(i.paper.title for i in feed.items).encode()
+
+    toy = Format("lines", "lines", "application/x-lines", "Lines", render_lines, "lines")
+    register(toy)
+    try:
+        app = create_app(make_settings(tmp_path, arxiv_source="sample"), store=MemoryStore())
+        result = make_handler(app)(http_v2("/lines/cs.AI"), None)
+    finally:
+        unregister(toy.key)
+    assert result["statusCode"] == 200
+    assert header(result, "content-type") == "application/x-lines"
+    assert not result.get("isBase64Encoded")
+    assert result["body"].count("\n") >= 4  # the titles, one a line, as they are

@@ -83,6 +83,17 @@ async def test_profile_feeds_read_like_feeds_and_share_the_catalog(tmp_path: Pat
     assert 'href="/p/ml/"' in home.text
 
 
+async def test_a_profiles_digest_names_the_profiles_feeds(tmp_path: Path) -> None:
+    client, app, _ = await app_client(tmp_path, config(tmp_path))
+    async with client as c:
+        digest = (await c.get("/p/ml/digest.md")).text
+    await app.state.runtime.aclose()
+    feeds = (
+        "[RSS](http://t/p/ml/rss), [Atom](http://t/p/ml/atom), [JSON Feed](http://t/p/ml/feed.json)"
+    )
+    assert f"- These papers: {feeds}\n" in digest
+
+
 async def test_an_unknown_profile_is_a_404_naming_close_ones(tmp_path: Path) -> None:
     client, app, _ = await app_client(tmp_path, config(tmp_path))
     async with client as c:

@@ -3,8 +3,9 @@
 The form is a plain ``GET /build`` (no JavaScript needed): one checkbox per arXiv category,
 grouped by archive in ``<details>`` (the archives holding a chosen category start open), then
 keywords, excludes, authors to follow, papers you like (arXiv ids), a minimum score and the
-format. ``feed_path`` turns those values into ``/rss/cs.AI+cs.LG?keywords=RL,LLM``, the same
-URL the page's script shows live while you type.
+format (each registered feed offered per category, ``choices``). ``feed_path`` turns those
+values into ``/rss/cs.AI+cs.LG?keywords=RL,LLM``, the same URL the page's script shows live while
+you type.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from html import escape
 from urllib.parse import quote, urlencode
 
 from app.arxiv import taxonomy
+from app.render.formats import FORMATS, Format, feeds
 
-FORMAT_PATHS = {"rss": "/rss", "atom": "/atom", "json": "/feed.json"}
-FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 _SAFE = ",!*'()"  # what JavaScript's encodeURIComponent leaves as it is (and ",")
 
 
@@ -32,7 +32,7 @@ def feed_path(
     like: Sequence[str] | None = None,
 ) -> str:
     """``/rss/cs.AI+cs.LG?keywords=RL,LLM`` (no categories: the configured feed's path)."""
-    path = FORMAT_PATHS[fmt] + ("/" + "+".join(categories) if categories else "")
+    path = f"/{FORMATS[fmt].path}" + ("/" + "+".join(categories) if categories else "")
     query: list[tuple[str, str]] = []
     for name, values in (("keywords", keywords), ("exclude", exclude)):
         if values:
@@ -43,6 +43,11 @@ def feed_path(
         if values:
             query.append((name, ",".join(values)))
     return path + ("?" + urlencode(query, quote_via=quote, safe=_SAFE) if query else "")
+
+
+def choices() -> list[Format]:
+    """The formats the builder offers: the feeds served per category."""
+    return [f for f in feeds() if f.per_category]
 
 
 def _groups() -> list[tuple[str, list[taxonomy.Category]]]:
@@ -97,8 +102,9 @@ def builder_form(
     min_score: float = 0.0,
 ) -> str:
     """The builder: a ``GET /build`` form, with the configured values as placeholders."""
-    paths = escape(json.dumps(FORMAT_PATHS))
-    formats = "".join(f'<option value="{k}">{v}</option>' for k, v in FORMAT_NAMES.items())
+    offered = choices()
+    paths = escape(json.dumps({f.key: f"/{f.path}" for f in offered}))
+    formats = "".join(f'<option value="{f.key}">{escape(f.label)}</option>' for f in offered)
     initial = escape(base_url.rstrip("/") + feed_path("rss", categories))
     fields = [
         _field("keywords", "Keywords", "comma-separated; empty: the configured ones",

@@ -32,12 +32,20 @@ CATEGORY_SCHEME = "https://arxiv.org/category_taxonomy"
 
 @dataclass(frozen=True, slots=True)
 class FeedMeta:
-    """What the renderers need to know besides the papers."""
+    """What the renderers need to know besides the papers.
+
+    The feeds use the first four; the Markdown digest links ``feeds`` (label, path) under
+    ``base_url`` (the service's address; None: print the paths) and is laid out by
+    ``template`` (a ``string.Template``; None: its default layout).
+    """
 
     title: str
     self_url: str
     site_url: str
     generator: str = "arxiv-feeds"
+    base_url: str | None = None
+    feeds: tuple[tuple[str, str], ...] = ()
+    template: str | None = None
 
 
 def feed_title(feed: RankedFeed, base_title: str) -> str:

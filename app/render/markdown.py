@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 ABSTRACT_CHARS = 300
-FEED_NAMES = {"/rss": "RSS", "/atom": "Atom", "/feed.json": "JSON Feed"}
 PLACEHOLDERS = (
     "title", "notes", "last_updated", "day", "total", "listed", "categories", "papers",
     "keywords", "exclude_keywords", "exclusions", "feeds",
@@ -98,7 +97,7 @@ class DigestMeta:
 
     title: str
     base_url: str | None = None  # absolute feed links when known, else paths
-    feed_paths: tuple[str, ...] = ("/rss", "/atom")
+    feeds: tuple[tuple[str, str], ...] = ()  # (label, path) of each feed of these papers
     template: str | None = None  # the text of a ``string.Template``; None: DEFAULT_TEMPLATE
 
 
@@ -345,9 +344,9 @@ def _feed_lines(meta: DigestMeta) -> list[str]:
     def link(name: str, path: str) -> str:
         return f"[{name}]({base}{path})" if base else f"{name} `{path}`"
 
-    feeds = ", ".join(link(FEED_NAMES.get(p, p), p) for p in meta.feed_paths)
-    lines = [
-        f"- These papers: {feeds}",
+    feeds = ", ".join(link(name, path) for name, path in meta.feeds)
+    lines = [f"- These papers: {feeds}"] if feeds else []
+    lines += [
         f"- One category or several: `{base}/rss/cs.AI`, `{base}/rss/cs.AI+cs.CL`",
         f"- Every feed at once, to import into a reader: {link('OPML', '/feeds.opml')}",
     ]

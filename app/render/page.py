@@ -21,23 +21,17 @@ from pydantic import BaseModel
 
 from app.arxiv import taxonomy
 from app.models import RankedFeed, ScoredPaper
-from app.render.builder import FORMAT_NAMES, FORMAT_PATHS, builder_form, feed_path
+from app.render import formats
+from app.render.builder import builder_form, feed_path
 from app.render.html import markdown_to_html
 from app.render.page_assets import CSP, SCRIPT, STYLE
 from app.render.why import personal_reasons
 
-__all__ = ["CSP", "FORMAT_PATHS", "PageMeta", "feed_path", "render_error_page", "render_page"]
+__all__ = ["CSP", "PageMeta", "default_links", "feed_path", "render_error_page", "render_page"]
 
-DEFAULT_LINKS = (
-    ("OPML (every feed, for a reader)", "/feeds.opml"),
-    ("Markdown digest", "/digest.md"),
-    ("JSON API", "/docs"),
-)
 MAX_AUTHORS = 8
 MAX_KEYWORDS_SHOWN = 5
 TLDR_CHARS = 280
-SHORT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON"}
-FULL_NAMES = {"RSS": "RSS", "Atom": "Atom", "JSON": "JSON Feed"}
 _CODE = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|"
     r"huggingface\.co)/[^\s<>()\[\]{}\"',;]+"
@@ -65,9 +59,18 @@ class PageMeta:
     exclude: tuple[str, ...] = ()
     min_score: float = 0.0
     top: int = 20
-    feed_paths: Mapping[str, str] = field(default_factory=lambda: dict(FORMAT_PATHS))
+    feed_paths: Mapping[str, str] = field(default_factory=formats.feed_paths)
     category_feeds: bool = True
-    links: tuple[tuple[str, str], ...] = DEFAULT_LINKS
+    links: tuple[tuple[str, str], ...] = field(default_factory=lambda: default_links())
+
+
+def default_links() -> tuple[tuple[str, str], ...]:
+    """The configured feed's further links: OPML, the digest (each format not a feed), API."""
+    return (
+        ("OPML (every feed, for a reader)", "/feeds.opml"),
+        *formats.document_links(),
+        ("JSON API", "/docs"),
+    )
 
 
 def _document(title: str, body: str) -> bytes:
@@ -203,8 +206,8 @@ def _paper(item: ScoredPaper, cut: bool) -> str:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def _url_row(name: str, url: str) -> str:
-    u, full = escape(url), FULL_NAMES[name]
+def _url_row(name: str, full: str, url: str) -> str:
+    u, name, full = escape(url), escape(name), escape(full)
     return (
         f'<li><a href="{u}" title="{full} feed">{name}</a>'
         f'<input class="url" readonly value="{u}" aria-label="{full} feed URL">'
@@ -215,17 +218,18 @@ def _url_row(name: str, url: str) -> str:
 def _subscribe(meta: PageMeta) -> str:
     base = meta.base_url.rstrip("/")
     rows = "".join(
-        _url_row(name, base + meta.feed_paths[fmt])
-        for fmt, name in SHORT_NAMES.items()
-        if fmt in meta.feed_paths
+        _url_row(fmt.short, fmt.label, base + meta.feed_paths[fmt.key])
+        for fmt in formats.feeds()
+        if fmt.key in meta.feed_paths
     )
     more: list[str] = []
     if meta.category_feeds and len(meta.categories) > 1:
         for cat in meta.categories:
             known = taxonomy.lookup(cat)
             urls = " · ".join(
-                f'<a href="{escape(base + feed_path(fmt, (cat,)))}">{name}</a>'
-                for fmt, name in FORMAT_NAMES.items()
+                f'<a href="{escape(base + feed_path(fmt.key, (cat,)))}">{escape(fmt.label)}</a>'
+                for fmt in formats.feeds()
+                if fmt.per_category
             )
             label = f"{cat} · {known.name}" if known else cat
             more.append(f"<li>{escape(label)}: {urls}</li>")

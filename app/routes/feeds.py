@@ -1,78 +1,62 @@
-"""RSS, Atom and JSON Feed: ``/rss``, ``/atom``, ``/feed.json`` (the configured feed) and
-``/rss/{categories}``, ``/atom/{categories}``, ``/feed.json/{categories}``."""
+"""Every registered format (``app.render.formats``) of the configured feed and per category:
+``/rss``, ``/atom``, ``/feed.json``, ``/digest.md``, and ``/rss/{categories}``,
+``/atom/{categories}``, ``/feed.json/{categories}``.
+
+The routes are made by ``router()`` when the app is created, one or two per format.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
-from app.render.jsonfeed import JSONFeed
-from app.serving import FEED_RESPONSES, OPENAPI_EXTRA, serve_feed
-
-router = APIRouter(tags=["feeds"])
-
-JSON_FEED_RESPONSES = {status: r for status, r in FEED_RESPONSES.items() if status != 200}
+from app.render.formats import FORMATS, Format
+from app.serving import format_route, serve_digest, serve_feed
 
 
-class JSONFeedResponse(JSONResponse):
-    """Documents the JSON Feed media type and schema in OpenAPI (the body is pre-rendered)."""
-
-    media_type = "application/feed+json"
-
-
-@router.get("/rss", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
-async def rss(request: Request) -> Response:
-    """The configured feed as RSS 2.0."""
-    return await serve_feed("rss", request)
-
-
-@router.get("/atom", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA)
-async def atom(request: Request) -> Response:
-    """The configured feed as Atom 1.0."""
-    return await serve_feed("atom", request)
-
-
-@router.get(
-    "/rss/{categories}",
-    responses=FEED_RESPONSES,
-    response_class=Response,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def rss_for(categories: str, request: Request) -> Response:
-    """RSS 2.0 for one category or several joined with ``+``."""
-    return await serve_feed("rss", request, categories)
+def router() -> APIRouter:
+    """The routes of the formats registered now."""
+    out = APIRouter(tags=["feeds"])
+    for fmt in FORMATS.values():
+        out.add_api_route(
+            f"/{fmt.path}",
+            _configured(fmt),
+            name=fmt.key,
+            summary=fmt.label,
+            description=f"The configured feed as {fmt.description}.",
+            **format_route(fmt),
+        )
+        if fmt.per_category:
+            out.add_api_route(
+                f"/{fmt.path}/{{categories}}",
+                _per_category(fmt),
+                name=f"{fmt.key}_for",
+                summary=f"{fmt.label} by category",
+                description=f"{_capital(fmt.description)} for one category or several "
+                "joined with ``+``.",
+                **format_route(fmt, "Unknown arXiv category"),
+            )
+    return out
 
 
-@router.get(
-    "/atom/{categories}",
-    responses=FEED_RESPONSES,
-    response_class=Response,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def atom_for(categories: str, request: Request) -> Response:
-    """Atom 1.0 for one category or several joined with ``+``."""
-    return await serve_feed("atom", request, categories)
+def _configured(fmt: Format) -> Callable[[Request], Awaitable[Response]]:
+    key, serve = fmt.key, serve_feed if fmt.feed else serve_digest
+
+    async def configured(request: Request) -> Response:
+        return await serve(key, request)
+
+    return configured
 
 
-@router.get(
-    "/feed.json",
-    response_model=JSONFeed,
-    response_class=JSONFeedResponse,
-    responses=JSON_FEED_RESPONSES,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def json_feed(request: Request) -> Response:
-    """The configured feed as JSON Feed 1.1."""
-    return await serve_feed("json", request)
+def _per_category(fmt: Format) -> Callable[[str, Request], Awaitable[Response]]:
+    key, serve = fmt.key, serve_feed if fmt.feed else serve_digest
+
+    async def per_category(categories: str, request: Request) -> Response:
+        return await serve(key, request, categories)
+
+    return per_category
 
 
-@router.get(
-    "/feed.json/{categories}",
-    response_model=JSONFeed,
-    response_class=JSONFeedResponse,
-    responses=JSON_FEED_RESPONSES,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def json_feed_for(categories: str, request: Request) -> Response:
-    """JSON Feed 1.1 for one category or several joined with ``+``."""
-    return await serve_feed("json", request, categories)
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

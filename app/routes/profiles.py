@@ -1,12 +1,15 @@
-"""Profiles: ``/p/{name}/rss``, ``/atom``, ``/feed.json``, ``/digest.md``; ``/api/profiles``
-(list), ``PUT`` and ``DELETE /api/profiles/{name}`` (Bearer ``ADMIN_TOKEN``).
+"""Profiles: ``/p/{name}/<format>`` for every registered format (``/p/{name}/rss``, ``/atom``,
+``/feed.json``, ``/digest.md``), its reading page ``/p/{name}/``; ``/api/profiles`` (list),
+``PUT`` and ``DELETE /api/profiles/{name}`` (Bearer ``ADMIN_TOKEN``).
 
 A profile's feeds take the same query parameters as any feed; with an override they rank
-for that request only and spend no LLM money.
+for that request only and spend no LLM money. ``router()`` makes the routes when the app is
+created, one per format registered then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -18,21 +21,13 @@ from app.delivery.addresses import private_webhooks, refusal
 from app.errors import InvalidQuery, PayloadTooLarge
 from app.profiles.registry import ProfileFeed
 from app.redaction import validation_problems
-from app.serving import (
-    DIGEST_RESPONSES,
-    FEED_RESPONSES,
-    OPENAPI_EXTRA,
-    base_url,
-    serve_digest,
-    serve_feed,
-    serve_page,
-)
+from app.render.formats import FORMATS, Format, document_links, feed_paths
+from app.serving import base_url, format_route, serve_digest, serve_feed, serve_page
 from app.wiring import Services, ServicesDep, get_services
 
-router = APIRouter(tags=["profiles"])
+api = APIRouter()  # included by router(), which tags them all
 
 MAX_BODY = 6 * 1024 * 1024  # a library file of up to 5 MB, with room for its envelope
-PROFILE_FORMATS = {"rss": "rss", "atom": "atom", "feed.json": "json"}
 ADMIN: dict[int | str, dict[str, object]] = {
     401: {"description": "Missing or wrong `Authorization: Bearer <ADMIN_TOKEN>`"},
     403: {"description": "Profile changes are disabled (no ADMIN_TOKEN set)"},
@@ -71,84 +66,60 @@ def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
         library_entries=len(feed.library),
         likes=len(query.like),
         dislikes=len(query.dislike),
-        feeds={
-            "rss": f"{prefix}/rss",
-            "atom": f"{prefix}/atom",
-            "json": f"{prefix}/feed.json",
-            "digest": f"{prefix}/digest.md",
-            "page": f"{prefix}/",
-        },
+        feeds={f.key: f"{prefix}/{f.path}" for f in FORMATS.values()} | {"page": f"{prefix}/"},
     )
 
 
-async def _feed(request: Request, name: str, fmt: str) -> Response:
-    services = await get_services(request)
-    profile = await services.profiles.get(name)
-    title = profile.title(services.settings)
-    return await serve_feed(fmt, request, base=profile.query, title=title)
+def router() -> APIRouter:
+    """A route per format registered now, then the page and ``/api/profiles``."""
+    out = APIRouter(tags=["profiles"])
+    for fmt in FORMATS.values():
+        out.add_api_route(
+            f"/p/{{name}}/{fmt.path}",
+            _profile_format(fmt),
+            name=f"profile_{fmt.key}",
+            summary=f"Profile {fmt.label}",
+            description=f"A profile's feed as {fmt.description}.",
+            **format_route(fmt, "No such profile"),
+        )
+    out.include_router(api)
+    return out
 
 
-@router.get(
-    "/p/{name}/rss", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA
-)
-async def profile_rss(name: str, request: Request) -> Response:
-    """A profile's feed as RSS 2.0."""
-    return await _feed(request, name, "rss")
+def _profile_format(fmt: Format) -> Callable[[str, Request], Awaitable[Response]]:
+    key = fmt.key
+
+    async def profile_format(name: str, request: Request) -> Response:
+        services = await get_services(request)
+        profile = await services.profiles.get(name)
+        title = profile.title(services.settings)
+        if fmt.feed:
+            return await serve_feed(key, request, base=profile.query, title=title)
+        prefix = f"/p/{name}"
+        return await serve_digest(key, request, base=profile.query, title=title, prefix=prefix)
+
+    return profile_format
 
 
-@router.get(
-    "/p/{name}/atom", responses=FEED_RESPONSES, response_class=Response, openapi_extra=OPENAPI_EXTRA
-)
-async def profile_atom(name: str, request: Request) -> Response:
-    """A profile's feed as Atom 1.0."""
-    return await _feed(request, name, "atom")
-
-
-@router.get(
-    "/p/{name}/feed.json",
-    responses=FEED_RESPONSES,
-    response_class=Response,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def profile_json(name: str, request: Request) -> Response:
-    """A profile's feed as JSON Feed 1.1."""
-    return await _feed(request, name, "json")
-
-
-@router.get(
-    "/p/{name}/digest.md",
-    responses=DIGEST_RESPONSES | {404: {"description": "No such profile"}},
-    response_class=Response,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def profile_digest(name: str, request: Request, services: ServicesDep) -> Response:
-    """A profile's feed as a Markdown digest."""
-    profile = await services.profiles.get(name)
-    prefix = f"/p/{name}"
-    paths = (f"{prefix}/rss", f"{prefix}/atom", f"{prefix}/feed.json")
-    title = profile.title(services.settings)
-    return await serve_digest(request, services, base=profile.query, title=title, feed_paths=paths)
-
-
-@router.get("/p/{name}/", response_class=HTMLResponse, include_in_schema=False)
+@api.get("/p/{name}/", response_class=HTMLResponse, include_in_schema=False)
 async def profile_page(name: str, request: Request, services: ServicesDep) -> Response:
     """A profile's reading page."""
     profile = await services.profiles.get(name)
     prefix = f"/p/{name}"
-    paths = {"rss": f"{prefix}/rss", "atom": f"{prefix}/atom", "json": f"{prefix}/feed.json"}
-    links = (("Markdown digest", f"{prefix}/digest.md"), ("All feeds (home)", "/"))
+    paths = feed_paths(prefix)
+    links = (*document_links(prefix), ("All feeds (home)", "/"))
     title = profile.title(services.settings)
     return await serve_page(request, services, profile.query, title, feed_paths=paths, links=links)
 
 
-@router.get("/api/profiles", response_model=list[ProfileOut])
+@api.get("/api/profiles", response_model=list[ProfileOut])
 async def list_profiles(request: Request, services: ServicesDep) -> list[ProfileOut]:
     """Every profile with its feed URLs."""
     base = base_url(request, services.settings.public_url)
     return [profile_out(services, p, base) for p in await services.profiles.all()]
 
 
-@router.put("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
+@api.put("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
 async def put_profile(
     name: str,
     request: Request,
@@ -183,7 +154,7 @@ async def put_profile(
     return profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
-@router.delete("/api/profiles/{name}", status_code=204, responses=ADMIN | {409: {}})
+@api.delete("/api/profiles/{name}", status_code=204, responses=ADMIN | {409: {}})
 async def delete_profile(
     name: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> Response:

@@ -21,8 +21,9 @@ from app.queries import (
     parse_keywords,
     parse_likes,
 )
+from app.render.builder import choices
 from app.render.favicon import favicon_ico
-from app.render.page import DEFAULT_LINKS, FORMAT_PATHS, feed_path, render_error_page
+from app.render.page import default_links, feed_path, render_error_page
 from app.serving import SECURITY_HEADERS, serve_page
 from app.wiring import ServicesDep
 
@@ -36,7 +37,7 @@ async def page(request: Request, services: ServicesDep) -> Response:
         (f"Profile: {p.title(services.settings)}", f"/p/{p.name}/")
         for p in await services.profiles.all()
     ]
-    links = (*DEFAULT_LINKS, *profiles)
+    links = (*default_links(), *profiles)
     return await serve_page(
         request, services, services.configured, services.settings.feed_title, links=links
     )
@@ -60,7 +61,7 @@ async def build(request: Request, services: ServicesDep) -> Response:
 
     Takes ``categories`` (repeated, or joined with ``+`` or ``,``; none: the configured ones),
     ``keywords``, ``exclude``, ``authors`` (names to follow), ``like`` (arXiv ids of papers you
-    like), ``min_score`` and ``format`` (``rss``, ``atom`` or ``json``).
+    like), ``min_score`` and ``format`` (``rss``, ``atom``, ``json``: a feed served per category).
     """
     try:
         return RedirectResponse(_target(request, services), status_code=303)
@@ -76,8 +77,9 @@ def _target(request: Request, services: ServicesDep) -> str:
     """The path the form describes, every value checked like the feeds check it."""
     args = request.query_params
     fmt = args.get("format") or "rss"
-    if fmt not in FORMAT_PATHS:
-        raise InvalidQuery(f"format: {fmt[:20]!r} is not one of {', '.join(FORMAT_PATHS)}")
+    offered = [f.key for f in choices()]
+    if fmt not in offered:
+        raise InvalidQuery(f"format: {fmt[:20]!r} is not one of {', '.join(offered)}")
     raw = "+".join(c for c in args.getlist("categories") if c.strip())
     if len(raw) > MAX_PARAM_LENGTH:
         raise InvalidQuery(f"categories: longer than {MAX_PARAM_LENGTH} characters")

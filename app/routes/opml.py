@@ -1,8 +1,7 @@
-"""``/digest.md``: the configured feed as the Markdown digest; ``/feeds.opml``: every feed.
+"""``/feeds.opml``: every feed, to import into a reader.
 
-The digest takes the feeds' query parameters and their caching (ETag, 304, Cache-Control until
-arXiv's next update); the OPML lists ``/rss`` and ``/rss/<category>`` for each configured
-category, with absolute URLs (``public_url``, else the request's own address).
+The OPML lists ``/rss`` and ``/rss/<category>`` for each configured category and each profile's
+``/p/<name>/rss``, with absolute URLs (``public_url``, else the request's own address).
 """
 
 from __future__ import annotations
@@ -10,25 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.render.opml import feed_outlines, profile_outline, render_opml
-from app.serving import DIGEST_RESPONSES, OPENAPI_EXTRA, base_url, serve_digest
+from app.serving import base_url
 from app.wiring import ServicesDep
 
 router = APIRouter(tags=["feeds"])
 
 OPML = "text/x-opml; charset=utf-8"
 OPML_CACHE = "public, max-age=3600"
-
-
-@router.get(
-    "/digest.md",
-    summary="Markdown digest",
-    responses=DIGEST_RESPONSES,
-    response_class=Response,
-    openapi_extra=OPENAPI_EXTRA,
-)
-async def digest(request: Request, services: ServicesDep) -> Response:
-    """The configured feed as a Markdown digest (the older bot's README format)."""
-    return await serve_digest(request, services)
 
 
 @router.get(
