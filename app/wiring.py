@@ -202,15 +202,11 @@ def build_services(
     listings = ListingService(fetcher, store)
     profiles = ProfileRegistry(settings, store)
     lookup = PaperLookup(fetcher, store, settings.arxiv_api_url)
-    owner = {
-        *settings.categories,
-        *(c for p in profiles.configured.values() for c in p.query.categories),
-    }
     catalog = Catalog(
         listings,
         store,
         History(store),
-        owner=owner,
+        owner=profiles.owner_categories,
         adhoc_budget=settings.adhoc_fetch_budget,
         max_batch=settings.fetch_batch_size,
     )

@@ -3,8 +3,9 @@
 ``get(categories)`` answers from the held per-category views when they are fresh, else from
 the store (another instance or an earlier process fetched them), else queues the cold ones
 with the ``Scheduler``: arXiv is asked at most once per category per announcement day, however
-many URLs, orders and combinations readers use. Categories of owner-defined feeds come first;
-strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
+many URLs, orders and combinations readers use. Categories of owner-defined feeds (``owner``:
+the configured feed's and every profile's, as the registry reads them from the store) come
+first; strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
 category not yet held is a 503 with ``Retry-After``. When arXiv fails, the last copy is served
 marked stale.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 KEEP_MARGIN = timedelta(days=2)  # a held view stays in the store this long past its expiry
 COUNTER_TTL = 2 * 86400.0
 
+OwnerCategories = Callable[[], Awaitable[Collection[str]]]
+
+
+async def no_owner() -> Collection[str]:
+    """No category is the owner's (a catalog of strangers' categories only)."""
+    return ()
+
 
 def view_key(category: str) -> str:
     """Store key of a category's current view."""
@@ -48,14 +56,14 @@ class Catalog:
         store: Store,
         history: History,
         *,
-        owner: Iterable[str] = (),
+        owner: OwnerCategories = no_owner,
         adhoc_budget: int = 40,
         max_batch: int = 10,
     ) -> None:
         self.listings = listings
         self.store = store
         self.history = history
-        self.owner: set[str] = set(owner)
+        self.owner = owner  # the owner's categories now (cached by the registry)
         self.adhoc_budget = adhoc_budget
         self.scheduler = Scheduler(self._fetch, max_batch)
         # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
@@ -152,8 +160,9 @@ class Catalog:
                 error = error or failed[1]  # arXiv failed moments ago: don't ask again yet
             else:
                 due.append(cat)
-        owners = [c for c in due if c in self.owner]
-        strangers = [c for c in due if c not in self.owner]
+        owner = await self.owner()
+        owners = [c for c in due if c in owner]
+        strangers = [c for c in due if c not in owner]
         if strangers:
             strangers, refused = await self._charge(strangers)
             error = error or refused
