@@ -8,6 +8,7 @@ budget are fetched; and one request may name only so many strangers' categories.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,9 @@ import pytest
 from app.main import create_app
 from app.store import MemoryStore, SQLiteStore, Store
 from tests.conftest import FakeArxiv, make_settings
+from tests.test_store import Backend, backend, redis_server
+
+__all__ = ["backend", "redis_server"]
 
 pytestmark = pytest.mark.anyio
 TOKEN = "owner-token-123"
@@ -69,3 +73,34 @@ async def test_a_profile_deleted_is_no_longer_the_owners(tmp_path: Path) -> None
         refused = await c.get("/rss/cs.IR")
     assert refused.status_code == 503
     assert refused.json()["error"]["code"] == "adhoc_budget_exhausted"
+
+
+async def concurrent_strangers(tmp_path: Path, store: Store, budget: int) -> list[int]:
+    """Status codes of 12 strangers' requests for 12 distinct new categories, all at once."""
+    fake = FakeArxiv()
+    async with instance(tmp_path, store, fake, adhoc_fetch_budget=budget) as c:
+        responses = await asyncio.gather(*(c.get(f"/rss/{cat}") for cat in STRANGERS))
+        used = (await c.get("/health")).json()["adhoc_budget"]["used_today"]
+    fetched = {cat for p in fake.paths() for cat in p.rsplit("/", 1)[-1].split("+")}
+    assert len(fetched) == budget  # arXiv was asked for no more categories than the budget
+    assert used == budget
+    return [r.status_code for r in responses]
+
+
+async def test_concurrent_strangers_get_no_more_than_the_budget(
+    tmp_path: Path, backend: Backend
+) -> None:
+    codes = await concurrent_strangers(tmp_path, backend.open(), budget=3)
+    assert sorted(codes) == [200] * 3 + [503] * 9
+
+
+async def test_many_at_once_for_one_new_category_are_all_served_by_one_fetch(
+    tmp_path: Path, backend: Backend
+) -> None:
+    fake = FakeArxiv()
+    async with instance(tmp_path, backend.open(), fake, adhoc_fetch_budget=1) as c:
+        responses = await asyncio.gather(*(c.get("/rss/cs.CV") for _ in range(10)))
+        used = (await c.get("/health")).json()["adhoc_budget"]["used_today"]
+    assert [r.status_code for r in responses] == [200] * 10
+    assert fake.paths() == ["/rss/cs.CV"]
+    assert used == 1

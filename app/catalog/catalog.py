@@ -208,26 +208,37 @@ class Catalog:
             await self.store.set(view_key(cat), body.encode(), ttl=max(60.0, ttl))
             await self.history.record(view)
 
-    def _counter(self) -> str:
-        return f"counter:adhoc-categories:{announcement_day(self.clock).isoformat()}"
+    def _counter(self, day: str | None = None) -> str:
+        return f"counter:adhoc-categories:{day or announcement_day(self.clock).isoformat()}"
 
     async def _charge(
         self, strangers: Sequence[str]
     ) -> tuple[list[str], AdhocBudgetExhausted | None]:
-        """Count strangers' categories against today's budget: those allowed, and the refusal."""
+        """Count strangers' categories against today's budget: those allowed, and the refusal.
+
+        Each new category is charged in one atomic step, whatever the store: ``incr`` the day's
+        counter, then compare; over the budget, the charge is given back. The day's marker of
+        a category is set only after a charge within the budget, so however many requests
+        (and instances) race, no more categories than the budget are ever let through.
+        """
         day = announcement_day(self.clock).isoformat()
+        counter = self._counter(day)
         allowed: list[str] = []
         refused: list[str] = []
         for cat in strangers:
             marker = f"adhoc:{day}:{cat}"
             if await self.store.get(marker) is not None:
                 allowed.append(cat)  # counted already today
-            elif await self.budget_used() < self.adhoc_budget:
-                if await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
-                    await self.store.incr(self._counter(), 1, ttl=COUNTER_TTL)
+            elif await self.store.incr(counter, 1, ttl=COUNTER_TTL) <= self.adhoc_budget:
+                if not await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
+                    await self.store.incr(counter, -1, ttl=COUNTER_TTL)  # counted meanwhile
                 allowed.append(cat)
             else:
-                refused.append(cat)
+                await self.store.incr(counter, -1, ttl=COUNTER_TTL)  # over: give it back
+                if await self.store.get(marker) is not None:
+                    allowed.append(cat)  # another request counted it meanwhile
+                else:
+                    refused.append(cat)
         if not refused:
             return allowed, None
         wait = (next_update(self.clock) - self.clock).total_seconds()
