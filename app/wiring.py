@@ -209,6 +209,7 @@ def build_services(
         owner=profiles.owner_categories,
         adhoc_budget=settings.adhoc_fetch_budget,
         max_batch=settings.fetch_batch_size,
+        max_request=settings.max_request_categories,
     )
     return Services(
         settings=settings,

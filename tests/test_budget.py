@@ -104,3 +104,27 @@ async def test_many_at_once_for_one_new_category_are_all_served_by_one_fetch(
     assert [r.status_code for r in responses] == [200] * 10
     assert fake.paths() == ["/rss/cs.CV"]
     assert used == 1
+
+
+async def test_one_request_names_only_so_many_strangers_categories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARXIV_FEEDS_MAX_REQUEST_CATEGORIES", "10")
+    fake = FakeArxiv()
+    async with instance(tmp_path, MemoryStore(), fake) as c:
+        eleven = await c.get(f"/rss/{'+'.join(STRANGERS[:11])}")
+        api = await c.get(f"/api/papers?category={'+'.join(STRANGERS[:11])}")
+        archive = await c.get("/atom/cs")
+        ten = await c.get(f"/rss/{'+'.join(STRANGERS[:10])}")
+        with_owners = await c.get(f"/rss/cs.AI+cs.CL+cs.DC+cs.LG+{'+'.join(STRANGERS[:10])}")
+        small_archive = await c.get("/rss/astro-ph")  # six categories
+        used = (await c.get("/health")).json()["adhoc_budget"]["used_today"]
+    for refused in (eleven, api, archive):
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert "at most 10 categories" in error["message"]
+    assert "11" in eleven.json()["error"]["message"]
+    assert "cs counts as its 40 categories" in archive.json()["error"]["hint"]
+    assert [ten.status_code, with_owners.status_code, small_archive.status_code] == [200] * 3
+    assert used == 10 + 6  # an archive is charged as its categories too
+    assert not any(p.endswith(("/rss/cs", "cs.MA", "cs.CY")) for p in fake.paths())

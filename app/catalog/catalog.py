@@ -6,8 +6,9 @@ with the ``Scheduler``: arXiv is asked at most once per category per announcemen
 many URLs, orders and combinations readers use. Categories of owner-defined feeds (``owner``:
 the configured feed's and every profile's, as the registry reads them from the store) come
 first; strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
-category not yet held is a 503 with ``Retry-After``. When arXiv fails, the last copy is served
-marked stale.
+category not yet held is a 503 with ``Retry-After``, and one request may name at most
+``max_request`` of them (a 422). An archive (``cs``) counts as its categories for both. When
+arXiv fails, the last copy is served marked stale.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from app.arxiv import taxonomy
 from app.arxiv.schedule import announcement_day, next_update
 from app.caches import LRU
 from app.catalog.assemble import assemble, split
 from app.catalog.fetching import Cached, ListingService, failure_pause
 from app.catalog.history import History
 from app.catalog.scheduler import OWNER, STRANGER, Scheduler
-from app.errors import AdhocBudgetExhausted, UpstreamError
+from app.errors import AdhocBudgetExhausted, InvalidQuery, UpstreamError
 from app.models import Listing
 from app.store.base import Store
 
@@ -59,12 +61,14 @@ class Catalog:
         owner: OwnerCategories = no_owner,
         adhoc_budget: int = 40,
         max_batch: int = 10,
+        max_request: int | None = None,
     ) -> None:
         self.listings = listings
         self.store = store
         self.history = history
         self.owner = owner  # the owner's categories now (cached by the registry)
         self.adhoc_budget = adhoc_budget
+        self.max_request = max_request  # strangers' categories one request may name (None: any)
         self.scheduler = Scheduler(self._fetch, max_batch)
         # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
         self._held: dict[str, Cached] = {}
@@ -88,6 +92,7 @@ class Catalog:
     async def get(self, categories: Sequence[str]) -> Listing:
         """The current listing of ``categories`` (stale where arXiv failed and a copy exists)."""
         wanted = tuple(categories)
+        await self._check_request(wanted)
         now = self.clock
         views: dict[str, Cached] = {}
         for cat in wanted:
@@ -111,9 +116,27 @@ class Catalog:
         return sorted(self._held)
 
     async def budget_used(self) -> int:
-        """Strangers' categories fetched today (the New York day)."""
+        """Strangers' categories fetched today (the New York day; an archive as its own)."""
         raw = await self.store.get(self._counter())
         return int(raw) if raw else 0
+
+    async def _check_request(self, wanted: Sequence[str]) -> None:
+        """Refuse a request naming more strangers' categories than ``max_request`` (422)."""
+        if self.max_request is None:
+            return
+        owner = await self.owner()
+        strangers = [c for c in wanted if c not in owner]
+        count = sum(taxonomy.size(c) for c in strangers)
+        if count <= self.max_request:
+            return
+        archives = [f"{c} counts as its {taxonomy.size(c)} categories" for c in strangers
+                    if taxonomy.size(c) > 1]  # fmt: skip
+        said = archives or ["an archive counts as all its categories"]
+        raise InvalidQuery(
+            f"at most {self.max_request} categories that the owner's feeds do not use per "
+            f"request; this one names {count}",
+            hint="; ".join([*said, "ask for fewer in one feed"]),
+        )
 
     @staticmethod
     def _assembly_key(wanted: tuple[str, ...], views: Sequence[Cached]) -> str:
@@ -227,14 +250,15 @@ class Catalog:
         refused: list[str] = []
         for cat in strangers:
             marker = f"adhoc:{day}:{cat}"
+            cost = taxonomy.size(cat)  # an archive costs its categories
             if await self.store.get(marker) is not None:
                 allowed.append(cat)  # counted already today
-            elif await self.store.incr(counter, 1, ttl=COUNTER_TTL) <= self.adhoc_budget:
+            elif await self.store.incr(counter, cost, ttl=COUNTER_TTL) <= self.adhoc_budget:
                 if not await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
-                    await self.store.incr(counter, -1, ttl=COUNTER_TTL)  # counted meanwhile
+                    await self.store.incr(counter, -cost, ttl=COUNTER_TTL)  # counted meanwhile
                 allowed.append(cat)
             else:
-                await self.store.incr(counter, -1, ttl=COUNTER_TTL)  # over: give it back
+                await self.store.incr(counter, -cost, ttl=COUNTER_TTL)  # over: give it back
                 if await self.store.get(marker) is not None:
                     allowed.append(cat)  # another request counted it meanwhile
                 else:
