@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -17,11 +17,21 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 
 from app.arxiv.schedule import next_update
-from app.errors import ConfigError, ResponseTooLarge
+from app.errors import ConfigError, InvalidQuery, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import FeedQuery, RankedFeed
 from app.pipeline import feed_for
-from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
+from app.queries import (
+    FEED_NAMES,
+    FEED_PARAMETERS,
+    FeedParams,
+    apply_overrides,
+    explain,
+    names_header,
+    parse_feed_params,
+    unknown_note,
+    unknown_params,
+)
 from app.render.feeds import FeedMeta, render_atom, render_rss
 from app.render.jsonfeed import MEDIA_TYPE as JSON_FEED
 from app.render.jsonfeed import render_json_feed
@@ -34,6 +44,7 @@ if TYPE_CHECKING:
     from app.wiring import Services
 
 NO_PARAMS = FeedParams()
+IGNORED = "X-Arxiv-Feeds-Ignored"
 MARKDOWN = "text/markdown; charset=utf-8"
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -74,6 +85,32 @@ def request_query(
         max_keywords=settings.max_query_keywords,
         max_limit=settings.max_limit,
     )
+
+
+def ignored_params(request: Request, also: Collection[str] = ()) -> tuple[str, ...]:
+    """The request's query parameters no feed route reads (nor ``also``), harmless ones left
+    out (see ``app.queries.unknown_params``)."""
+    if not request.scope["query_string"]:
+        return ()
+    return unknown_params(request.query_params.keys(), (*FEED_NAMES, *also))
+
+
+def refuse_unknown_params(request: Request, also: Collection[str]) -> None:
+    """A 422 naming the parameters neither a feed route nor ``also`` names."""
+    if unknown := ignored_params(request, also):
+        s = "s" if len(unknown) > 1 else ""
+        said = explain(unknown, (*FEED_NAMES, *also))
+        raise InvalidQuery(f"unknown parameter{s}: {said}", hint="GET /docs lists the parameters")
+
+
+def noted(request: Request, feed: RankedFeed) -> tuple[RankedFeed, tuple[str, ...], str]:
+    """``feed`` with a note naming the request's ignored parameters (the names and the note;
+    the feed itself, no names and "" when there are none)."""
+    ignored = ignored_params(request)
+    if not ignored:
+        return feed, (), ""
+    note = unknown_note(ignored)
+    return feed.model_copy(update={"notes": (*feed.notes, note)}), ignored, note
 
 
 def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
@@ -208,13 +245,16 @@ async def serve_digest(
     url = base_url(request, settings.public_url)
     meta = digest_meta(settings, url, title=title, feed_paths=feed_paths)
     template = hashlib.sha256((meta.template or "").encode()).hexdigest()[:16]
-    key = f"md|{meta.base_url}|{query.cache_key}|{template}|{title}"
+    shown, ignored, note = noted(request, feed)
+    key = f"md|{meta.base_url}|{query.cache_key}|{template}|{title}|{note}"
 
     def make() -> Rendered:
-        return Rendered.of(render_digest(feed, meta).encode("utf-8"), MARKDOWN, feed.updated())
+        return Rendered.of(render_digest(shown, meta).encode("utf-8"), MARKDOWN, feed.updated())
 
-    response = respond(request, services.render(key, feed, make), feed)
+    response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if ignored:
+        response.headers[IGNORED] = names_header(ignored)
     return response
 
 
@@ -243,18 +283,23 @@ async def serve_feed(
     settings = services.settings
     query = request_query(request, services, categories, base=base)
     feed = await feed_for(services, query)
-    # keyed by what the body depends on: format, address, path, parsed query and title (never
-    # parameters the service ignores)
+    # keyed by what the body depends on: format, address, path, parsed query, title and the
+    # note naming the parameters the service ignored (kept with strangers' bodies, so that
+    # made-up parameters never evict the owner's)
     address = base_url(request, settings.public_url)
-    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}"
+    shown, ignored, note = noted(request, feed)
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}|{note}"
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)
         renderer, media_type = FORMATS[fmt]
         meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
-        return Rendered.of(renderer(feed, meta), media_type, feed.updated())
+        return Rendered.of(renderer(shown, meta), media_type, feed.updated())
 
-    return respond(request, services.render(key, feed, make), feed)
+    response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
+    if ignored:
+        response.headers[IGNORED] = names_header(ignored)
+    return response
 
 
 HTML = "text/html; charset=utf-8"
