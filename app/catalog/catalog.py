@@ -5,10 +5,9 @@ the store (another instance or an earlier process fetched them), else queues the
 with the ``Scheduler``: arXiv is asked at most once per category per announcement day, however
 many URLs, orders and combinations readers use. Categories of owner-defined feeds (``owner``:
 the configured feed's and every profile's, as the registry reads them from the store) come
-first; strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
-category not yet held is a 503 with ``Retry-After``, and one request may name at most
-``max_request`` of them (a 422). An archive (``cs``) counts as its categories for both. When
-arXiv fails, the last copy is served marked stale.
+first; strangers' categories are fetched within the ``StrangersBudget`` (``adhoc_budget`` new
+categories a day, past which a category not yet held is a 503 with ``Retry-After``; at most
+``max_request`` in one request, a 422). When arXiv fails, the last copy is served marked stale.
 """
 
 from __future__ import annotations
@@ -20,22 +19,20 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
-from app.arxiv import taxonomy
-from app.arxiv.schedule import announcement_day, next_update
+from app.arxiv.schedule import next_update
 from app.caches import LRU
 from app.catalog.assemble import assemble, split
+from app.catalog.budget import StrangersBudget
 from app.catalog.fetching import Cached, ListingService, failure_pause
 from app.catalog.history import History
 from app.catalog.scheduler import OWNER, STRANGER, Scheduler
-from app.errors import AdhocBudgetExhausted, InvalidQuery, UpstreamError
+from app.errors import UpstreamError
 from app.models import Listing
 from app.store.base import Store
 
 log = logging.getLogger(__name__)
 
 KEEP_MARGIN = timedelta(days=2)  # a held view stays in the store this long past its expiry
-COUNTER_TTL = 2 * 86400.0
-
 OwnerCategories = Callable[[], Awaitable[Collection[str]]]
 
 
@@ -67,8 +64,9 @@ class Catalog:
         self.store = store
         self.history = history
         self.owner = owner  # the owner's categories now (cached by the registry)
-        self.adhoc_budget = adhoc_budget
-        self.max_request = max_request  # strangers' categories one request may name (None: any)
+        self.budget = StrangersBudget(
+            store, adhoc_budget, listings.clock, max_request=max_request
+        )
         self.scheduler = Scheduler(self._fetch, max_batch)
         # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
         self._held: dict[str, Cached] = {}
@@ -92,7 +90,8 @@ class Catalog:
     async def get(self, categories: Sequence[str]) -> Listing:
         """The current listing of ``categories`` (stale where arXiv failed and a copy exists)."""
         wanted = tuple(categories)
-        await self._check_request(wanted)
+        owner = await self.owner()
+        self.budget.check_request([c for c in wanted if c not in owner])
         now = self.clock
         views: dict[str, Cached] = {}
         for cat in wanted:
@@ -115,28 +114,14 @@ class Catalog:
         """The categories held in memory."""
         return sorted(self._held)
 
+    @property
+    def adhoc_budget(self) -> int:
+        """New categories a day that feeds the owner did not define may fetch."""
+        return self.budget.limit
+
     async def budget_used(self) -> int:
         """Strangers' categories fetched today (the New York day; an archive as its own)."""
-        raw = await self.store.get(self._counter())
-        return int(raw) if raw else 0
-
-    async def _check_request(self, wanted: Sequence[str]) -> None:
-        """Refuse a request naming more strangers' categories than ``max_request`` (422)."""
-        if self.max_request is None:
-            return
-        owner = await self.owner()
-        strangers = [c for c in wanted if c not in owner]
-        count = sum(taxonomy.size(c) for c in strangers)
-        if count <= self.max_request:
-            return
-        archives = [f"{c} counts as its {taxonomy.size(c)} categories" for c in strangers
-                    if taxonomy.size(c) > 1]  # fmt: skip
-        said = archives or ["an archive counts as all its categories"]
-        raise InvalidQuery(
-            f"at most {self.max_request} categories that the owner's feeds do not use per "
-            f"request; this one names {count}",
-            hint="; ".join([*said, "ask for fewer in one feed"]),
-        )
+        return await self.budget.used()
 
     @staticmethod
     def _assembly_key(wanted: tuple[str, ...], views: Sequence[Cached]) -> str:
@@ -187,8 +172,8 @@ class Catalog:
         owners = [c for c in due if c in owner]
         strangers = [c for c in due if c not in owner]
         if strangers:
-            strangers, refused = await self._charge(strangers)
-            error = error or refused
+            charge = await self.budget.charge(strangers, self.budget.day())
+            strangers, error = charge.allowed, error or charge.refused
         outcomes = await asyncio.gather(
             self.scheduler.want(owners, OWNER), self.scheduler.want(strangers, STRANGER)
         )
@@ -230,46 +215,3 @@ class Catalog:
             body = await asyncio.to_thread(cached.model_dump_json)
             await self.store.set(view_key(cat), body.encode(), ttl=max(60.0, ttl))
             await self.history.record(view)
-
-    def _counter(self, day: str | None = None) -> str:
-        return f"counter:adhoc-categories:{day or announcement_day(self.clock).isoformat()}"
-
-    async def _charge(
-        self, strangers: Sequence[str]
-    ) -> tuple[list[str], AdhocBudgetExhausted | None]:
-        """Count strangers' categories against today's budget: those allowed, and the refusal.
-
-        Each new category is charged in one atomic step, whatever the store: ``incr`` the day's
-        counter, then compare; over the budget, the charge is given back. The day's marker of
-        a category is set only after a charge within the budget, so however many requests
-        (and instances) race, no more categories than the budget are ever let through.
-        """
-        day = announcement_day(self.clock).isoformat()
-        counter = self._counter(day)
-        allowed: list[str] = []
-        refused: list[str] = []
-        for cat in strangers:
-            marker = f"adhoc:{day}:{cat}"
-            cost = taxonomy.size(cat)  # an archive costs its categories
-            if await self.store.get(marker) is not None:
-                allowed.append(cat)  # counted already today
-            elif await self.store.incr(counter, cost, ttl=COUNTER_TTL) <= self.adhoc_budget:
-                if not await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
-                    await self.store.incr(counter, -cost, ttl=COUNTER_TTL)  # counted meanwhile
-                allowed.append(cat)
-            else:
-                await self.store.incr(counter, -cost, ttl=COUNTER_TTL)  # over: give it back
-                if await self.store.get(marker) is not None:
-                    allowed.append(cat)  # another request counted it meanwhile
-                else:
-                    refused.append(cat)
-        if not refused:
-            return allowed, None
-        wait = (next_update(self.clock) - self.clock).total_seconds()
-        return allowed, AdhocBudgetExhausted(
-            f"today's budget of {self.adhoc_budget} categories for feeds the owner did not "
-            f"define is spent; {', '.join(refused)} not in the catalog yet",
-            hint="the configured categories, and any fetched today, are still served; "
-            "GET /health shows the budget",
-            retry_after=max(60.0, wait),
-        )
