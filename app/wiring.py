@@ -213,6 +213,7 @@ def build_services(
         adhoc_budget=settings.adhoc_fetch_budget,
         max_batch=settings.fetch_batch_size,
         max_request=settings.max_request_categories,
+        sample_only=settings.arxiv_source == "sample",
     )
     return Services(
         settings=settings,

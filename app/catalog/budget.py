@@ -104,6 +104,12 @@ class StrangersBudget:
             )
         return out
 
+    async def refund(self, charged: Sequence[str], day: str) -> None:
+        """Give back what ``charge`` counted for ``charged`` (each refunded by its charger)."""
+        for cat in charged:
+            await self.store.delete(_marker(day, cat))
+            await self.store.incr(_counter(day), -taxonomy.size(cat), ttl=COUNTER_TTL)
+
 
 def _counter(day: str) -> str:
     return f"counter:adhoc-categories:{day}"

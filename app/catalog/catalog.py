@@ -8,6 +8,10 @@ the configured feed's and every profile's, as the registry reads them from the s
 first; strangers' categories are fetched within the ``StrangersBudget`` (``adhoc_budget`` new
 categories a day, past which a category not yet held is a 503 with ``Retry-After``; at most
 ``max_request`` in one request, a 422). When arXiv fails, the last copy is served marked stale.
+
+While the bundled sample is served (``sample_only``: ARXIV_SOURCE=sample; or arXiv could not be
+reached), a category the sample does not hold is a 404 saying so, and a listing from the sample
+costs nothing of the budget: a charge for it is given back.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from app.arxiv.samples import SAMPLE_DAY, bundled
 from app.arxiv.schedule import next_update
 from app.caches import LRU
 from app.catalog.assemble import assemble, split
@@ -26,7 +31,7 @@ from app.catalog.budget import StrangersBudget
 from app.catalog.fetching import Cached, ListingService, failure_pause
 from app.catalog.history import History
 from app.catalog.scheduler import OWNER, STRANGER, Scheduler
-from app.errors import UpstreamError
+from app.errors import NotInSample, UpstreamError
 from app.models import Listing
 from app.store.base import Store
 
@@ -59,14 +64,14 @@ class Catalog:
         adhoc_budget: int = 40,
         max_batch: int = 10,
         max_request: int | None = None,
+        sample_only: bool = False,
     ) -> None:
         self.listings = listings
         self.store = store
         self.history = history
         self.owner = owner  # the owner's categories now (cached by the registry)
-        self.budget = StrangersBudget(
-            store, adhoc_budget, listings.clock, max_request=max_request
-        )
+        self.budget = StrangersBudget(store, adhoc_budget, listings.clock, max_request=max_request)
+        self.sample_only = sample_only  # every listing is the bundled sample's
         self.scheduler = Scheduler(self._fetch, max_batch)
         # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
         self._held: dict[str, Cached] = {}
@@ -92,6 +97,8 @@ class Catalog:
         wanted = tuple(categories)
         owner = await self.owner()
         self.budget.check_request([c for c in wanted if c not in owner])
+        if self.sample_only and (missing := [c for c in wanted if c not in bundled()]):
+            raise not_in_sample(missing, chosen=True)
         now = self.clock
         views: dict[str, Cached] = {}
         for cat in wanted:
@@ -103,6 +110,8 @@ class Catalog:
         if len(views) < len(wanted):
             await self._obtain([c for c in wanted if c not in views], views)
         chosen = [views[c] for c in wanted]
+        if missing := [c for c, v in zip(wanted, chosen, strict=True) if _outside_sample(c, v)]:
+            raise not_in_sample(missing, chosen=False)  # arXiv could not be reached
         key = self._assembly_key(wanted, chosen)
         listing = self._assembled.get(key)
         if listing is None:  # a big set takes a while to assemble: off the event loop
@@ -171,13 +180,16 @@ class Catalog:
         owner = await self.owner()
         owners = [c for c in due if c in owner]
         strangers = [c for c in due if c not in owner]
-        if strangers:
-            charge = await self.budget.charge(strangers, self.budget.day())
-            strangers, error = charge.allowed, error or charge.refused
+        day, charged = self.budget.day(), []
+        if strangers and not self.sample_only:
+            charge = await self.budget.charge(strangers, day)
+            strangers, charged, error = charge.allowed, charge.charged, error or charge.refused
         outcomes = await asyncio.gather(
             self.scheduler.want(owners, OWNER), self.scheduler.want(strangers, STRANGER)
         )
         error = error or next((e for e in outcomes if e is not None), None)
+        if sample := [c for c in charged if (h := self._held.get(c)) and h.listing.sample]:
+            await self.budget.refund(sample, day)  # arXiv was not reached: nothing was spent
         for cat in cats:
             held = self._held.get(cat)
             if held is not None and held.expires_at > self.clock:
@@ -215,3 +227,25 @@ class Catalog:
             body = await asyncio.to_thread(cached.model_dump_json)
             await self.store.set(view_key(cat), body.encode(), ttl=max(60.0, ttl))
             await self.history.record(view)
+
+
+def _outside_sample(category: str, view: Cached) -> bool:
+    return view.listing.sample and category not in bundled()
+
+
+def not_in_sample(categories: Sequence[str], *, chosen: bool) -> NotInSample:
+    """The 404 for ``categories`` the bundled sample does not hold (``chosen``: by
+    ARXIV_SOURCE=sample, else because arXiv could not be reached)."""
+    verb = "is" if len(categories) == 1 else "are"
+    why = (
+        "ARXIV_SOURCE=sample serves only the bundled sample; with ARXIV_SOURCE=auto and arXiv "
+        "reachable, any category is fetched"
+        if chosen
+        else "arXiv cannot be reached, so the bundled sample is served (ARXIV_SOURCE=auto); "
+        "any category is fetched once arXiv answers"
+    )
+    return NotInSample(
+        f"{', '.join(categories)} {verb} not in the bundled sample "
+        f"({', '.join(sorted(bundled()))} for {SAMPLE_DAY})",
+        hint=why,
+    )
