@@ -49,8 +49,8 @@ MARKDOWN = "text/markdown; charset=utf-8"
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 FEED_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"application/rss+xml": {}, "application/atom+xml": {}}},
-    404: {"description": "Unknown arXiv category"},
-    422: {"description": "Malformed category or parameter"},
+    404: {"description": "Unknown arXiv category, or one the bundled sample does not hold"},
+    422: {"description": "Malformed category or parameter, or too many new categories"},
     502: {"description": "arXiv answered with something unusable"},
     503: {"description": "arXiv unreachable and nothing stored"},
 }
