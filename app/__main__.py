@@ -31,7 +31,9 @@ EXIT_CODES = """exit codes:
   2  a bad configuration or command line, or the output cannot be written
   3  done, but some of the top papers still lack a summary (the LLM failed or the time
      budget ran out): run again to add them; for deliver, a channel failed
-  4  arXiv could not be reached and no listing is stored"""
+  4  arXiv could not be reached and no listing is stored
+  5  done, but some of the owner's feeds failed (the report's "failed" names them, each
+     feed's "error" says why); the others were refreshed and delivered"""
 
 DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
 
@@ -84,6 +86,14 @@ async def run_refresh(budget: float | None, handler: BarAwareHandler | None = No
         f"done in {report.seconds:.1f} s: {day}{sample}, {report.listed} papers listed, "
         f"{report.items} in the feed, {report.summarized} summarized"
     )
+    if report.failed:
+        print(f"{line}; failed: {', '.join(report.failed)}", file=sys.stderr)
+        errors = [("default", report.error)] + [(p.name, p.error) for p in report.profiles]
+        for name, error in errors:
+            if error is not None:
+                print(f"error: feed {name}: {error.message}", file=sys.stderr)
+        print("exit 5: some feeds failed; the others were refreshed", file=sys.stderr)
+        return 5
     if report.pending:
         print(f"{line}; {report.pending} top papers still lack a summary", file=sys.stderr)
         print("exit 3: run again to add the missing summaries", file=sys.stderr)

@@ -148,6 +148,13 @@ class Settings(BaseSettings):
         le=1000,
         description="New categories a day that feeds the owner did not define may fetch",
     )
+    max_request_categories: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="Categories the owner's feeds do not use that one request may name "
+        "(an archive counts as its categories)",
+    )
     fetch_batch_size: int = Field(
         default=10, ge=1, le=50, description="Cold categories asked for in one arXiv request"
     )

@@ -12,7 +12,8 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── Forbidden                (403) an admin route that is switched off
     ├── UnknownCategory          (404) well-formed, but not in arXiv's taxonomy
     ├── NotFound                 (404) no such paper / resource
-    │   └── UnknownProfile       (404) no profile of that name
+    │   ├── UnknownProfile       (404) no profile of that name
+    │   └── NotInSample          (404) a category the bundled sample listings do not hold
     ├── Conflict                 (409) the request contradicts the configuration
     ├── PayloadTooLarge          (413) a body over the limit
     ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
@@ -119,6 +120,12 @@ class NotFound(ArxivFeedsError):
 
     status = 404
     code = "not_found"
+
+
+class NotInSample(NotFound):
+    """A category the bundled sample does not hold, asked for while the sample is served."""
+
+    code = "not_in_sample"
 
 
 class UnknownProfile(NotFound):

@@ -3,14 +3,20 @@
 Categories come from the path (``cs.AI+cs.LG``; ``,`` and spaces work too, since a ``+`` in a
 query string arrives as a space). Each is checked against arXiv's taxonomy: a malformed one is a
 422, an unknown one a 404 that suggests close names. Nothing unchecked reaches an upstream URL.
+
+A parameter no route reads (``keyword`` for ``keywords``) is ``unknown_params``: feeds say they
+ignored it, the JSON API refuses it, each with a suggestion. Cache busters (``_``) and campaign
+tags (``utm_*``) are not reported.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from app.arxiv import taxonomy
 from app.errors import InvalidQuery, UnknownCategory
@@ -18,6 +24,8 @@ from app.models import AnnounceType, FeedQuery
 from app.ranking.keywords import distinct_keywords
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from app.config import Settings
 
 MAX_CATEGORIES = 20
@@ -184,6 +192,47 @@ FEED_PARAMETERS: list[dict[str, Any]] = [
      "description": "Comma-separated author names to follow: their papers come first",
      "schema": {"type": "string", "maxLength": MAX_PARAM_LENGTH}},
 ]  # fmt: skip
+
+
+FEED_NAMES = tuple(p["name"] for p in FEED_PARAMETERS)
+_HARMLESS = re.compile(r"_|utm_\w*")  # cache busters and campaign tags: never reported
+_ELSEWHERE = {"category": "categories go in the path: /rss/cs.AI+cs.LG"}
+MAX_NAMED = 10  # unknown parameters named; more are counted
+
+
+def unknown_params(names: Iterable[str], known: Collection[str] = FEED_NAMES) -> tuple[str, ...]:
+    """The names not in ``known`` (nor harmless), each once, sorted, as ``shown``."""
+    unknown = {n for n in names if n not in known and not _HARMLESS.fullmatch(n)}
+    return tuple(sorted({shown(n) for n in unknown}))
+
+
+def shown(name: str) -> str:
+    """A parameter's name made safe for a header or a text: percent-encoded, 40 characters."""
+    safe = quote(name, safe="-_.~[]")
+    return safe if len(safe) <= 40 else re.sub(r"%[0-9A-F]?$", "", safe[:40]) + "..."
+
+
+def names_header(names: Sequence[str]) -> str:
+    """The first ``MAX_NAMED`` names for a response header."""
+    return ", ".join(names[:MAX_NAMED]) + (", ..." if len(names) > MAX_NAMED else "")
+
+
+def unknown_note(names: Sequence[str], known: Collection[str] = FEED_NAMES) -> str:
+    """``Ignored parameter: keyword (did you mean keywords?).`` for ``unknown_params``' names."""
+    return f"Ignored parameter{'s' if len(names) > 1 else ''}: {explain(names, known)}."
+
+
+def explain(names: Sequence[str], known: Collection[str] = FEED_NAMES) -> str:
+    """``keyword (did you mean keywords?), zeta``: the first ``MAX_NAMED`` names, each with
+    the known name it is close to, if any."""
+    said = []
+    for name in names[:MAX_NAMED]:
+        near = get_close_matches(name, known, n=1, cutoff=0.6)
+        why = _ELSEWHERE.get(name) or (f"did you mean {near[0]}?" if near else None)
+        said.append(f"{name} ({why})" if why else name)
+    if len(names) > MAX_NAMED:
+        said.append(f"and {len(names) - MAX_NAMED} more")
+    return ", ".join(said)
 
 
 def parse_feed_params(query: Mapping[str, str]) -> FeedParams:

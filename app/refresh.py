@@ -4,10 +4,16 @@ deliver the digest (when the ``delivery`` setting names where).
 Run by ``GET|POST /api/cron/refresh`` (Vercel's cron) and by ``python -m app refresh``. It is
 safe to run often: a listing already fetched today is not fetched again, summaries already
 made are not paid again, and a refresh cut short by its time budget resumes on the next run.
+
+Each of the owner's feeds is refreshed on its own: one that fails (arXiv, the budget, the
+LLM, a bug) is reported with its error in the report's ``failed`` and its own ``error``, and
+the others are refreshed and delivered all the same; only when every feed fails does the
+refresh fail, with the first error.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +24,7 @@ from pydantic import BaseModel, Field
 from app import STARTED
 from app.delivery.ledger import feed_key
 from app.delivery.report import DeliveryReport
+from app.errors import ArxivFeedsError
 from app.pipeline import build_feed
 
 if TYPE_CHECKING:
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
     from app.wiring import Services
 
 
+log = logging.getLogger(__name__)
 MAX_DURATION = 60.0  # seconds Vercel allows one call (vercel.json's maxDuration; a test checks)
 MARGIN = 10.0  # left for the answer, and for the start-up before ``app`` was imported
 
@@ -83,6 +91,20 @@ async def owner_feeds(services: Services) -> list[OwnerFeed]:
     return feeds
 
 
+class FeedError(BaseModel):
+    """Why one feed could not be refreshed (the error a request for it would get)."""
+
+    code: str = Field(description="The error's code, as in the API's JSON errors")
+    message: str
+
+    @classmethod
+    def of(cls, exc: Exception) -> FeedError:
+        """The error's code and message; an unexpected one by its type only (the log has it)."""
+        if isinstance(exc, ArxivFeedsError):
+            return cls(code=exc.code, message=exc.message)
+        return cls(code="internal_error", message=f"unexpected {type(exc).__name__} (see the log)")
+
+
 class FeedRefresh(BaseModel):
     """What a refresh did for one of the owner's feeds."""
 
@@ -91,6 +113,7 @@ class FeedRefresh(BaseModel):
     summarized: int = Field(description="Of the papers due a summary, how many have one")
     pending: int = Field(description="Papers due a summary that still lack one")
     delivery: DeliveryReport | None = Field(default=None, description="null: none set")
+    error: FeedError | None = Field(default=None, description="null: refreshed")
 
 
 class RefreshReport(BaseModel):
@@ -110,6 +133,12 @@ class RefreshReport(BaseModel):
         default=None, description="What the configured feed's delivery did (null: none set)"
     )
     profiles: list[FeedRefresh] = Field(default_factory=list, description="Each profile's")
+    error: FeedError | None = Field(
+        default=None, description="Why the configured feed failed (null: refreshed)"
+    )
+    failed: list[str] = Field(
+        default_factory=list, description="The feeds that failed (default: the configured one)"
+    )
 
 
 async def refresh(
@@ -127,26 +156,30 @@ async def refresh(
     undone are made by the next run.
     """
     start = time.monotonic() if started is None else started
-    results: list[tuple[RankedFeed, FeedRefresh]] = []
+    results: list[tuple[RankedFeed | None, FeedRefresh]] = []
+    errors: list[Exception] = []
     for owned in await owner_feeds(services):
-        listing = await services.catalog.get(owned.query.categories)
-        left = max(0.0, time_budget - (time.monotonic() - start))
-        feed = await build_feed(services, owned.query, listing, time_budget=left, progress=progress)
-        due = feed.items[: owned.to_summarize]
-        done = sum(1 for i in due if i.summary is not None)
-        delivered = await deliver_feed(services, feed, owned, smtp=smtp)
-        results.append(
-            (feed, FeedRefresh(name=owned.name, items=len(feed.items), summarized=done,
-                               pending=len(due) - done, delivery=delivered))
-        )  # fmt: skip
+        try:
+            results.append(await _refresh_one(services, owned, time_budget, start, progress, smtp))
+        except Exception as exc:  # one feed's failure (or bug) never stops the others'
+            if isinstance(exc, ArxivFeedsError):
+                log.warning("refresh of feed %s failed: %s", owned.name, exc.message)
+            else:
+                log.exception("refresh of feed %s failed", owned.name)
+            errors.append(exc)
+            error = FeedError.of(exc)
+            empty = FeedRefresh(name=owned.name, items=0, summarized=0, pending=0, error=error)
+            results.append((None, empty))
         progress = None  # one bar: the configured feed's
+    if len(errors) == len(results):
+        raise errors[0]  # nothing refreshed: fail as a request for the configured feed would
     feed, mine = results[0]
     ai = services.ai
     return RefreshReport(
-        day=feed.listing_day,
-        sample=feed.sample,
-        stale=feed.stale,
-        listed=feed.total_listed,
+        day=feed.listing_day if feed else None,
+        sample=feed.sample if feed else False,
+        stale=feed.stale if feed else False,
+        listed=feed.total_listed if feed else 0,
         items=mine.items,
         summarized=mine.summarized,
         pending=mine.pending,
@@ -155,6 +188,32 @@ async def refresh(
         seconds=round(time.monotonic() - start, 3),
         delivery=mine.delivery,
         profiles=[r for _, r in results[1:]],
+        error=mine.error,
+        failed=[r.name for _, r in results if r.error is not None],
+    )
+
+
+async def _refresh_one(
+    services: Services,
+    owned: OwnerFeed,
+    time_budget: float,
+    start: float,
+    progress: Progress | None,
+    smtp: SMTPConnect | None,
+) -> tuple[RankedFeed, FeedRefresh]:
+    """Fetch, rank, summarize (within what is left of ``time_budget``) and deliver one feed."""
+    listing = await services.catalog.get(owned.query.categories)
+    left = max(0.0, time_budget - (time.monotonic() - start))
+    feed = await build_feed(services, owned.query, listing, time_budget=left, progress=progress)
+    due = feed.items[: owned.to_summarize]
+    done = sum(1 for i in due if i.summary is not None)
+    delivered = await deliver_feed(services, feed, owned, smtp=smtp)
+    return feed, FeedRefresh(
+        name=owned.name,
+        items=len(feed.items),
+        summarized=done,
+        pending=len(due) - done,
+        delivery=delivered,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -18,11 +18,21 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from app.arxiv.schedule import next_update
-from app.errors import ConfigError, ResponseTooLarge
+from app.errors import ConfigError, InvalidQuery, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import FeedQuery, RankedFeed
 from app.pipeline import feed_for
-from app.queries import FEED_PARAMETERS, FeedParams, apply_overrides, parse_feed_params
+from app.queries import (
+    FEED_NAMES,
+    FEED_PARAMETERS,
+    FeedParams,
+    apply_overrides,
+    explain,
+    names_header,
+    parse_feed_params,
+    unknown_note,
+    unknown_params,
+)
 from app.render.feeds import FeedMeta
 from app.render.formats import FORMATS, Format, feed_links
 from app.render.markdown import DigestMeta
@@ -34,9 +44,10 @@ if TYPE_CHECKING:
     from app.wiring import Services
 
 NO_PARAMS = FeedParams()
+IGNORED = "X-Arxiv-Feeds-Ignored"
 OPENAPI_EXTRA = {"parameters": FEED_PARAMETERS}
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Malformed category or parameter"},
+    422: {"description": "Malformed category or parameter, or too many new categories"},
     502: {"description": "arXiv answered with something unusable"},
     503: {"description": "arXiv unreachable and nothing stored"},
 }
@@ -68,6 +79,32 @@ def request_query(
         max_keywords=settings.max_query_keywords,
         max_limit=settings.max_limit,
     )
+
+
+def ignored_params(request: Request, also: Collection[str] = ()) -> tuple[str, ...]:
+    """The request's query parameters no feed route reads (nor ``also``), harmless ones left
+    out (see ``app.queries.unknown_params``)."""
+    if not request.scope["query_string"]:
+        return ()
+    return unknown_params(request.query_params.keys(), (*FEED_NAMES, *also))
+
+
+def refuse_unknown_params(request: Request, also: Collection[str]) -> None:
+    """A 422 naming the parameters neither a feed route nor ``also`` names."""
+    if unknown := ignored_params(request, also):
+        s = "s" if len(unknown) > 1 else ""
+        said = explain(unknown, (*FEED_NAMES, *also))
+        raise InvalidQuery(f"unknown parameter{s}: {said}", hint="GET /docs lists the parameters")
+
+
+def noted(request: Request, feed: RankedFeed) -> tuple[RankedFeed, tuple[str, ...], str]:
+    """``feed`` with a note naming the request's ignored parameters (the names and the note;
+    the feed itself, no names and "" when there are none)."""
+    ignored = ignored_params(request)
+    if not ignored:
+        return feed, (), ""
+    note = unknown_note(ignored)
+    return feed.model_copy(update={"notes": (*feed.notes, note)}), ignored, note
 
 
 def respond(request: Request, rendered: Rendered, feed: RankedFeed) -> Response:
@@ -216,7 +253,8 @@ async def serve_digest(
     address = base_url(request, settings.public_url)
     template = read_template(settings)
     layout = hashlib.sha256((template or "").encode()).hexdigest()[:16]
-    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{layout}|{title}"
+    shown, ignored, note = noted(request, feed)
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{layout}|{title}|{note}"
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)
@@ -229,10 +267,12 @@ async def serve_digest(
             feeds=feed_links(prefix),
             template=template,
         )
-        return Rendered.of(form.render(feed, meta), form.media_type, feed.updated())
+        return Rendered.of(form.render(shown, meta), form.media_type, feed.updated())
 
-    response = respond(request, services.render(key, feed, make), feed)
+    response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if ignored:
+        response.headers[IGNORED] = names_header(ignored)
     return response
 
 
@@ -253,18 +293,23 @@ async def serve_feed(
     settings = services.settings
     query = request_query(request, services, categories, base=base)
     feed = await feed_for(services, query)
-    # keyed by what the body depends on: format, address, path, parsed query and title (never
-    # parameters the service ignores)
+    # keyed by what the body depends on: format, address, path, parsed query, title and the
+    # note naming the parameters the service ignored (kept with strangers' bodies, so that
+    # made-up parameters never evict the owner's)
     address = base_url(request, settings.public_url)
-    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}"
+    shown, ignored, note = noted(request, feed)
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}|{note}"
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)
         form = FORMATS[fmt]
         meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
-        return Rendered.of(form.render(feed, meta), form.media_type, feed.updated())
+        return Rendered.of(form.render(shown, meta), form.media_type, feed.updated())
 
-    return respond(request, services.render(key, feed, make), feed)
+    response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
+    if ignored:
+        response.headers[IGNORED] = names_header(ignored)
+    return response
 
 
 HTML = "text/html; charset=utf-8"

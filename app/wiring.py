@@ -67,9 +67,12 @@ class Services:
     # strangers' feeds are built one at a time: the owner's never wait behind a crowd of them
     strangers: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
-    def render(self, key: str, feed: RankedFeed, make: Callable[[], Rendered]) -> Rendered:
-        """The bytes rendered earlier from this very ranked feed, or new ones from ``make``."""
-        cache = self.owned_rendered if feed.owned else self.rendered
+    def render(
+        self, key: str, feed: RankedFeed, make: Callable[[], Rendered], *, shared: bool = False
+    ) -> Rendered:
+        """The bytes rendered earlier from this very ranked feed, or new ones from ``make``
+        (kept with the owner's bodies when ``feed`` is the owner's, unless ``shared``)."""
+        cache = self.owned_rendered if feed.owned and not shared else self.rendered
         cached = cache.get(key)
         if cached is not None and cached[0] is feed:
             return cached[1]
@@ -202,17 +205,15 @@ def build_services(
     listings = ListingService(fetcher, store)
     profiles = ProfileRegistry(settings, store)
     lookup = PaperLookup(fetcher, store, settings.arxiv_api_url)
-    owner = {
-        *settings.categories,
-        *(c for p in profiles.configured.values() for c in p.query.categories),
-    }
     catalog = Catalog(
         listings,
         store,
         History(store),
-        owner=owner,
+        owner=profiles.owner_categories,
         adhoc_budget=settings.adhoc_fetch_budget,
         max_batch=settings.fetch_batch_size,
+        max_request=settings.max_request_categories,
+        sample_only=settings.arxiv_source == "sample",
     )
     return Services(
         settings=settings,

@@ -459,7 +459,8 @@ async def test_sample_mode_says_so_once_in_the_log(
     caplog.set_level(logging.INFO)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/rss")).status_code == 200
-        assert (await c.get("/rss/stat.ML")).status_code == 200  # a second request upstream
+        other = await c.get("/rss/stat.ML")  # a second request upstream, answered by the sample
+        assert other.json()["error"]["code"] == "not_in_sample"
         r = await c.get("/health")
     await app.state.runtime.aclose()
     assert r.json()["upstream"] == "unreachable"

@@ -4,7 +4,7 @@ stub (or a closed port), checking what it prints and how it exits.
 It says what it does with summaries off, names the missing key's variable once, keeps log lines
 off the progress bar on a terminal (a pty), folds repeated warnings, ends with a final line,
 does not count LLM calls that never reached the provider, refuses a directory as ``-o`` before
-any work, and exits with the codes ``--help`` lists (0, 2, 3, 4).
+any work, and exits with the codes ``--help`` lists (0, 2, 3, 4, 5).
 """
 
 from __future__ import annotations
@@ -177,3 +177,25 @@ def test_a_bad_config_exits_2(tmp_path: Path, bad: str) -> None:
     done = cli(env, "refresh")
     assert done.returncode == 2
     assert "max_papers" in done.stderr
+
+
+def test_a_failing_profile_is_named_and_exits_5_after_refreshing_the_others(
+    tmp_path: Path,
+) -> None:
+    from tests.arxiv_server import ArxivServer
+
+    profiles = {"a-broken": {"categories": ["cs.IR"]}, "b-fine": {"categories": ["cs.DC"]}}
+    with ArxivServer() as url:  # no cs.IR listing: arXiv answers 404
+        env = env_for(
+            tmp_path, {"profiles": profiles}, ARXIV_SOURCE="live", ARXIV_RSS_URL=url,
+            ARXIV_FEEDS_FETCH_RETRIES="0", ARXIV_FEEDS_MIN_REQUEST_INTERVAL="0",
+        )  # fmt: skip
+        done = cli(env, "refresh")
+    assert done.returncode == 5, done.stderr
+    report = json.loads(done.stdout)
+    assert report["failed"] == ["a-broken"]
+    assert [p["error"] is None for p in report["profiles"]] == [False, True]
+    assert report["profiles"][1]["items"] > 0
+    assert "error: feed a-broken: " in done.stderr
+    assert done.stderr.rstrip().endswith("exit 5: some feeds failed; the others were refreshed")
+    assert "Traceback" not in done.stderr

@@ -151,3 +151,44 @@ async def test_a_budget_spent_before_the_fetch_leaves_the_summaries_to_the_next_
         assert resumed.pending == 0
     finally:
         await services.aclose()
+
+
+async def test_a_failing_feed_is_reported_and_the_others_are_refreshed_and_delivered(
+    tmp_path: Path,
+) -> None:
+    import httpx
+
+    from app.main import create_app
+    from tests.conftest import FakeArxiv, make_settings
+    from tests.delivery_servers import WebhookReceiver
+
+    fake = FakeArxiv()
+    fake.serve("cs.IR", 500, b"Internal Server Error")
+    with WebhookReceiver() as rx:
+        hook = {"webhooks": [{"kind": "generic", "url": f"{rx.url}/later"}]}
+        profiles = {
+            "a-broken": {"categories": ["cs.IR"], "keywords": []},  # refreshed before the others
+            "b-later": {"categories": ["cs.DC"], "keywords": [], "delivery": hook},
+        }
+        config = {"public_url": "https://feeds.example.org", "profiles": profiles}
+        app = create_app(
+            make_settings(tmp_path, config, cron_secret=SECRET, delivery_allow_private=True),
+            transport=httpx.MockTransport(fake),
+            store=MemoryStore(),
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.post("/api/cron/refresh", headers={"Authorization": f"Bearer {SECRET}"})
+        await app.state.runtime.aclose()
+        delivered = [x.path for x in rx.received]
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["failed"] == ["a-broken"]
+    by_name = {p["name"]: p for p in report["profiles"]}
+    assert by_name["a-broken"]["error"]["code"] == "upstream_unavailable"
+    assert "arXiv" in by_name["a-broken"]["error"]["message"]
+    assert by_name["b-later"]["error"] is None
+    assert by_name["b-later"]["items"] > 0
+    assert delivered == ["/later"]
+    assert report["error"] is None
+    assert report["items"] == 30  # the configured feed, refreshed as ever

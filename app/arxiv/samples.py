@@ -17,6 +17,7 @@ import copy
 import logging
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -116,6 +117,12 @@ class FallbackTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the real transport."""
         await self.primary.aclose()
+
+
+@cache
+def bundled() -> frozenset[str]:
+    """The categories the bundled sample holds."""
+    return frozenset(SampleTransport().available())
 
 
 def _build_date(listing: bytes) -> str | None:

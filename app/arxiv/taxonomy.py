@@ -312,6 +312,19 @@ _SUGGEST_MAX_INPUT = 64
 _SUGGEST_CUTOFF = 0.6
 
 
+_SIZES: dict[str, int] = {}
+for _cat in CATEGORIES.values():
+    if not _cat.is_archive:
+        _SIZES[_cat.archive] = _SIZES.get(_cat.archive, 0) + 1
+del _cat
+
+
+def size(category: str) -> int:
+    """How many categories ``category`` stands for: an archive its subcategories (``cs``: 40),
+    anything else 1."""
+    return _SIZES.get(category, 1)
+
+
 def is_well_formed(category: str) -> bool:
     """True when ``category`` has the shape of an arXiv category id (known or not)."""
     return CATEGORY_RE.match(category) is not None

@@ -3,35 +3,47 @@
 ``get(categories)`` answers from the held per-category views when they are fresh, else from
 the store (another instance or an earlier process fetched them), else queues the cold ones
 with the ``Scheduler``: arXiv is asked at most once per category per announcement day, however
-many URLs, orders and combinations readers use. Categories of owner-defined feeds come first;
-strangers' categories are fetched within ``adhoc_budget`` new categories a day, past which a
-category not yet held is a 503 with ``Retry-After``. When arXiv fails, the last copy is served
-marked stale.
+many URLs, orders and combinations readers use. Categories of owner-defined feeds (``owner``:
+the configured feed's and every profile's, as the registry reads them from the store) come
+first; strangers' categories are fetched within the ``StrangersBudget`` (``adhoc_budget`` new
+categories a day, past which a category not yet held is a 503 with ``Retry-After``; at most
+``max_request`` in one request, a 422). When arXiv fails, the last copy is served marked stale.
+
+While the bundled sample is served (``sample_only``: ARXIV_SOURCE=sample; or arXiv could not be
+reached), a category the sample does not hold is a 404 saying so, and a listing from the sample
+costs nothing of the budget: a charge for it is given back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
-from app.arxiv.schedule import announcement_day, next_update
+from app.arxiv.samples import SAMPLE_DAY, bundled
+from app.arxiv.schedule import next_update
 from app.caches import LRU
 from app.catalog.assemble import assemble, split
+from app.catalog.budget import StrangersBudget
 from app.catalog.fetching import Cached, ListingService, failure_pause
 from app.catalog.history import History
 from app.catalog.scheduler import OWNER, STRANGER, Scheduler
-from app.errors import AdhocBudgetExhausted, UpstreamError
+from app.errors import NotInSample, UpstreamError
 from app.models import Listing
 from app.store.base import Store
 
 log = logging.getLogger(__name__)
 
 KEEP_MARGIN = timedelta(days=2)  # a held view stays in the store this long past its expiry
-COUNTER_TTL = 2 * 86400.0
+OwnerCategories = Callable[[], Awaitable[Collection[str]]]
+
+
+async def no_owner() -> Collection[str]:
+    """No category is the owner's (a catalog of strangers' categories only)."""
+    return ()
 
 
 def view_key(category: str) -> str:
@@ -48,15 +60,18 @@ class Catalog:
         store: Store,
         history: History,
         *,
-        owner: Iterable[str] = (),
+        owner: OwnerCategories = no_owner,
         adhoc_budget: int = 40,
         max_batch: int = 10,
+        max_request: int | None = None,
+        sample_only: bool = False,
     ) -> None:
         self.listings = listings
         self.store = store
         self.history = history
-        self.owner: set[str] = set(owner)
-        self.adhoc_budget = adhoc_budget
+        self.owner = owner  # the owner's categories now (cached by the registry)
+        self.budget = StrangersBudget(store, adhoc_budget, listings.clock, max_request=max_request)
+        self.sample_only = sample_only  # every listing is the bundled sample's
         self.scheduler = Scheduler(self._fetch, max_batch)
         # keys are taxonomy names (checked before they get here): bounded by arXiv's taxonomy
         self._held: dict[str, Cached] = {}
@@ -80,6 +95,10 @@ class Catalog:
     async def get(self, categories: Sequence[str]) -> Listing:
         """The current listing of ``categories`` (stale where arXiv failed and a copy exists)."""
         wanted = tuple(categories)
+        owner = await self.owner()
+        self.budget.check_request([c for c in wanted if c not in owner])
+        if self.sample_only and (missing := [c for c in wanted if c not in bundled()]):
+            raise not_in_sample(missing, chosen=True)
         now = self.clock
         views: dict[str, Cached] = {}
         for cat in wanted:
@@ -91,6 +110,8 @@ class Catalog:
         if len(views) < len(wanted):
             await self._obtain([c for c in wanted if c not in views], views)
         chosen = [views[c] for c in wanted]
+        if missing := [c for c, v in zip(wanted, chosen, strict=True) if _outside_sample(c, v)]:
+            raise not_in_sample(missing, chosen=False)  # arXiv could not be reached
         key = self._assembly_key(wanted, chosen)
         listing = self._assembled.get(key)
         if listing is None:  # a big set takes a while to assemble: off the event loop
@@ -102,10 +123,14 @@ class Catalog:
         """The categories held in memory."""
         return sorted(self._held)
 
+    @property
+    def adhoc_budget(self) -> int:
+        """New categories a day that feeds the owner did not define may fetch."""
+        return self.budget.limit
+
     async def budget_used(self) -> int:
-        """Strangers' categories fetched today (the New York day)."""
-        raw = await self.store.get(self._counter())
-        return int(raw) if raw else 0
+        """Strangers' categories fetched today (the New York day; an archive as its own)."""
+        return await self.budget.used()
 
     @staticmethod
     def _assembly_key(wanted: tuple[str, ...], views: Sequence[Cached]) -> str:
@@ -152,15 +177,19 @@ class Catalog:
                 error = error or failed[1]  # arXiv failed moments ago: don't ask again yet
             else:
                 due.append(cat)
-        owners = [c for c in due if c in self.owner]
-        strangers = [c for c in due if c not in self.owner]
-        if strangers:
-            strangers, refused = await self._charge(strangers)
-            error = error or refused
+        owner = await self.owner()
+        owners = [c for c in due if c in owner]
+        strangers = [c for c in due if c not in owner]
+        day, charged = self.budget.day(), []
+        if strangers and not self.sample_only:
+            charge = await self.budget.charge(strangers, day)
+            strangers, charged, error = charge.allowed, charge.charged, error or charge.refused
         outcomes = await asyncio.gather(
             self.scheduler.want(owners, OWNER), self.scheduler.want(strangers, STRANGER)
         )
         error = error or next((e for e in outcomes if e is not None), None)
+        if sample := [c for c in charged if (h := self._held.get(c)) and h.listing.sample]:
+            await self.budget.refund(sample, day)  # arXiv was not reached: nothing was spent
         for cat in cats:
             held = self._held.get(cat)
             if held is not None and held.expires_at > self.clock:
@@ -199,33 +228,24 @@ class Catalog:
             await self.store.set(view_key(cat), body.encode(), ttl=max(60.0, ttl))
             await self.history.record(view)
 
-    def _counter(self) -> str:
-        return f"counter:adhoc-categories:{announcement_day(self.clock).isoformat()}"
 
-    async def _charge(
-        self, strangers: Sequence[str]
-    ) -> tuple[list[str], AdhocBudgetExhausted | None]:
-        """Count strangers' categories against today's budget: those allowed, and the refusal."""
-        day = announcement_day(self.clock).isoformat()
-        allowed: list[str] = []
-        refused: list[str] = []
-        for cat in strangers:
-            marker = f"adhoc:{day}:{cat}"
-            if await self.store.get(marker) is not None:
-                allowed.append(cat)  # counted already today
-            elif await self.budget_used() < self.adhoc_budget:
-                if await self.store.set_nx(marker, b"1", ttl=COUNTER_TTL):
-                    await self.store.incr(self._counter(), 1, ttl=COUNTER_TTL)
-                allowed.append(cat)
-            else:
-                refused.append(cat)
-        if not refused:
-            return allowed, None
-        wait = (next_update(self.clock) - self.clock).total_seconds()
-        return allowed, AdhocBudgetExhausted(
-            f"today's budget of {self.adhoc_budget} categories for feeds the owner did not "
-            f"define is spent; {', '.join(refused)} not in the catalog yet",
-            hint="the configured categories, and any fetched today, are still served; "
-            "GET /health shows the budget",
-            retry_after=max(60.0, wait),
-        )
+def _outside_sample(category: str, view: Cached) -> bool:
+    return view.listing.sample and category not in bundled()
+
+
+def not_in_sample(categories: Sequence[str], *, chosen: bool) -> NotInSample:
+    """The 404 for ``categories`` the bundled sample does not hold (``chosen``: by
+    ARXIV_SOURCE=sample, else because arXiv could not be reached)."""
+    verb = "is" if len(categories) == 1 else "are"
+    why = (
+        "ARXIV_SOURCE=sample serves only the bundled sample; with ARXIV_SOURCE=auto and arXiv "
+        "reachable, any category is fetched"
+        if chosen
+        else "arXiv cannot be reached, so the bundled sample is served (ARXIV_SOURCE=auto); "
+        "any category is fetched once arXiv answers"
+    )
+    return NotInSample(
+        f"{', '.join(categories)} {verb} not in the bundled sample "
+        f"({', '.join(sorted(bundled()))} for {SAMPLE_DAY})",
+        hint=why,
+    )

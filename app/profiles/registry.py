@@ -5,6 +5,10 @@ broken file stops start-up with the entry at fault). ``PUT /api/profiles/{name}`
 profile in the store (``profile:<name>``, with its parsed library) where every instance finds
 it: that is how a serverless deployment changes a library without a commit. A stored profile
 takes precedence over a configured one of the same name; deleting it brings that one back.
+
+``owner_categories()`` are the categories of every feed the owner defined (the configured feed
+and each profile, configured or stored), as every instance reads them from the store: the
+catalog fetches them without drawing on the strangers' budget.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 INDEX = "profiles"
 RELOAD = 30.0  # seconds a stored profile is trusted before reading it again
+OWNER_RECHECK = 5.0  # seconds the owner's categories are trusted before gathering them again
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class ProfileRegistry:
         self._stored: dict[str, tuple[ProfileFeed | None, float]] = {}
         self._raw: dict[str, bytes] = {}  # as last read: unchanged bytes keep the same object
         self._index: tuple[list[str], float] | None = None
+        self._owner: tuple[frozenset[str], float] | None = None
 
     async def names(self) -> list[str]:
         """Every profile's name, sorted."""
@@ -116,6 +122,18 @@ class ProfileRegistry:
                 f"no profile {name[:40]!r}", hint=hint + "GET /api/profiles lists the profiles"
             )
         return found
+
+    async def owner_categories(self) -> frozenset[str]:
+        """The categories of the configured feed and of every profile, stored ones included."""
+        if self._owner is not None and self.clock() - self._owner[1] < OWNER_RECHECK:
+            return self._owner[0]
+        cats = set(self.settings.categories)
+        for name in await self.names():
+            found = await self.find(name)
+            if found is not None:
+                cats.update(found.query.categories)
+        self._owner = (frozenset(cats), self.clock())
+        return self._owner[0]
 
     async def owns(self, query: FeedQuery) -> bool:
         """Whether ``query`` is an owner-defined profile's feed, with no override."""
@@ -153,6 +171,7 @@ class ProfileRegistry:
         )
         self._stored[name] = (feed, self.clock())
         self._index = (sorted({*names, name}), self.clock())
+        self._owner = None
         return feed
 
     async def delete(self, name: str) -> None:
@@ -169,6 +188,7 @@ class ProfileRegistry:
         await self.store.set(INDEX, json.dumps(rest).encode())
         self._stored[name] = (None, self.clock())
         self._index = (rest, self.clock())
+        self._owner = None
 
     async def _stored_names(self) -> list[str]:
         if self._index is not None and self.clock() - self._index[1] < RELOAD:

@@ -33,7 +33,10 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 async def cron_refresh(
     services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> RefreshReport:
-    """Fetch today's listing, keep it, and summarize the top papers within the time budget."""
+    """Fetch today's listing, keep it, and summarize the top papers within the time budget.
+
+    A feed that fails is named in ``failed`` with its ``error``, and the others are refreshed
+    all the same (200); when every feed fails, the answer is the first one's error."""
     secret = services.settings.cron_secret
     check_bearer(
         secret.get_secret_value() if secret else None, authorization, setting="CRON_SECRET"

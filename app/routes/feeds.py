@@ -25,7 +25,7 @@ def router() -> APIRouter:
             name=fmt.key,
             summary=fmt.label,
             description=f"The configured feed as {fmt.description}.",
-            **format_route(fmt),
+            **format_route(fmt, "A configured category the bundled sample does not hold"),
         )
         if fmt.per_category:
             out.add_api_route(
@@ -35,7 +35,9 @@ def router() -> APIRouter:
                 summary=f"{fmt.label} by category",
                 description=f"{_capital(fmt.description)} for one category or several "
                 "joined with ``+``.",
-                **format_route(fmt, "Unknown arXiv category"),
+                **format_route(
+                    fmt, "Unknown arXiv category, or one the bundled sample does not hold"
+                ),
             )
     return out
 

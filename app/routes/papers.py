@@ -30,7 +30,7 @@ from app.schemas import (
     paper_page,
     select,
 )
-from app.serving import page_url, request_query, respond
+from app.serving import page_url, refuse_unknown_params, request_query, respond
 from app.wiring import ServicesDep
 
 router = APIRouter(tags=["api"])
@@ -47,6 +47,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     503: {"model": ErrorOut, "description": "arXiv unreachable and nothing stored"},
 }
 ID_HINT = "an arXiv id like 2601.01209 or 2601.01209v1; GET /api/papers lists the papers"
+PAGE_NAMES = ("category", "day", "offset", "profile")  # besides the feeds' parameters
 LIST_HINT = "GET /api/papers?types=all&keywords= lists every paper of the current listing"
 
 
@@ -104,6 +105,7 @@ async def papers(
     unless the request is the owner's: a library is private.
     """
     settings = services.settings
+    refuse_unknown_params(request, PAGE_NAMES)
     base = (await services.profiles.get(profile)).query if profile is not None else None
     query = request_query(request, services, category, base=base)
     wanted = parse_day(day)

@@ -150,7 +150,6 @@ async def put_profile(
         saved = await services.profiles.put(name, profile, None)
     else:
         saved = await services.profiles.put(name, None, parse_library(body, content_type=mime))
-    services.catalog.owner.update(saved.query.categories)
     return profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
