@@ -19,7 +19,7 @@ import httpx
 
 from app.delivery import email, webhooks
 from app.delivery.content import DigestInfo, digest_info
-from app.delivery.ledger import Ledger
+from app.delivery.ledger import Ledger, Slot
 from app.delivery.report import ChannelReport, DeliveryReport
 from app.delivery.settings import Delivery, EmailDelivery, Webhook
 from app.errors import DeliveryError
@@ -118,28 +118,28 @@ async def _once(
     ledger: Ledger,
 ) -> ChannelReport:
     """Send messages ``0..count-1`` through ``send`` unless the ledger says otherwise."""
-    key = Ledger.key(info.feed_name, channel_id, info.day)
-    if await ledger.sent(key):
+    slot = Slot(info.feed_name, channel_id, info.day)
+    if await ledger.sent(slot):
         return ChannelReport(channel=label, status="already_sent")
-    if not await ledger.claim(key):
+    if not await ledger.claim(slot):
         return ChannelReport(channel=label, status="in_progress")
     sent = 0
     try:
-        if await ledger.sent(key):  # finished elsewhere between the check and the claim
-            await ledger.release(key)
+        if await ledger.sent(slot):  # finished elsewhere between the check and the claim
+            await ledger.release(slot)
             return ChannelReport(channel=label, status="already_sent")
-        start = min(await ledger.parts_done(key), count)
+        start = min(await ledger.parts_done(slot), count)
         for i in range(start, count):
             await send(i)
             sent += 1
-            await ledger.part_sent(key, i + 1)
+            await ledger.part_sent(slot, i + 1)
     except DeliveryError as exc:
-        await ledger.release(key)
+        await ledger.release(slot)
         log.warning("delivery of %s for %s failed: %s", info.feed_name, info.day, exc.message)
         return ChannelReport(channel=label, status="failed", messages=sent, error=exc.message)
     except BaseException:
-        await ledger.release(key)
+        await ledger.release(slot)
         raise
-    await ledger.finish(key, count)
+    await ledger.finish(slot, count)
     log.info("delivered %s for %s to %s (%d messages)", info.feed_name, info.day, label, sent)
     return ChannelReport(channel=label, status="sent", messages=sent)

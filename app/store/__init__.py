@@ -1,7 +1,8 @@
 """Where listings, days, summaries and counters are kept: one interface, several backends.
 
 ``Store`` and ``MemoryStore`` load eagerly; the SQLite and Redis backends and the factory load on
-first use, so importing the app stays cheap and ``redis`` is needed only for Redis.
+first use, so importing the app stays cheap and ``redis`` is needed only for Redis. Which keys
+are durable and which are caches is said once, in ``app.store.keys``.
 """
 
 from __future__ import annotations

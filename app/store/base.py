@@ -2,7 +2,8 @@
 
 Backends: ``MemoryStore`` (in-process), ``SQLiteStore`` (a file; the default) and
 ``RedisStore`` (``REDIS_URL`` / ``KV_URL``). Keys are namespaced by the caller
-(``listing:...``, ``summary:...``, ``counter:...``, ``lock:...``).
+(``listing:...``, ``summary:...``, ``counter:...``, ``lock:...``); ``app.store.keys`` says which
+namespaces are durable (written with no expiry) and which are caches (always with one).
 """
 
 from __future__ import annotations
