@@ -15,18 +15,22 @@ never kept in one instance's memory instead of the store.
 deletes the records of days more than ``keep_days`` older, so the ledger stays small without
 any expiry.
 
-A failure releases the claim and keeps ``:parts``: the next run retries what is left. The only
-window for a repeat is a process killed between a server accepting a message and the store
-recording it (the claim then expires and the next run sends that one message again).
+A failure releases the claim and keeps ``:parts``: the next run retries what is left. When the
+store cannot take the claim (full, or unreachable) ``claim`` raises ``StoreUnavailable`` and
+nothing is sent, so nothing is sent twice later. The only window for a repeat is a message
+accepted by its server but not recorded (the process killed, or the store failing, in
+between): the next run sends that one message again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from app.errors import StoreUnavailable
 from app.store import Store
 
 KEEP_DAYS = 14  # a day's records outlive any retry of that day
@@ -69,10 +73,16 @@ class Ledger:
         return await self.store.get(slot.key + ":sent") is not None
 
     async def claim(self, slot: Slot) -> bool:
-        """Take the right to send; False when another run holds it."""
+        """Take the right to send; False when another run holds it. Raises
+        ``StoreUnavailable`` (holding nothing) when the store cannot record it."""
         if not await self.store.set_nx(slot.key + ":claim", b"1", ttl=self.claim_ttl):
             return False
-        await self._note_day(slot)
+        try:
+            await self._note_day(slot)
+        except StoreUnavailable:
+            with contextlib.suppress(StoreUnavailable):
+                await self.release(slot)
+            raise
         return True
 
     async def parts_done(self, slot: Slot) -> int:
@@ -91,7 +101,8 @@ class Ledger:
         """Record the whole digest as sent, and let go of the claim."""
         record = {"at": datetime.now(UTC).isoformat(), "messages": messages}
         await self.store.set(slot.key + ":sent", json.dumps(record).encode())
-        await self.store.delete(slot.key + ":claim")
+        with contextlib.suppress(StoreUnavailable):  # it expires on its own
+            await self.store.delete(slot.key + ":claim")
 
     async def release(self, slot: Slot) -> None:
         """Give up the claim after a failure, so the next run retries."""

@@ -14,14 +14,15 @@ from app.store.base import Store
 from app.store.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from app.store.factory import FallbackStore, open_store
+    from app.store.factory import open_store
+    from app.store.fallback import FallbackStore
     from app.store.redis import RedisStore
     from app.store.sqlite import SQLiteStore
 
 __all__ = ["FallbackStore", "MemoryStore", "RedisStore", "SQLiteStore", "Store", "open_store"]
 
 _LAZY = {
-    "FallbackStore": "app.store.factory",
+    "FallbackStore": "app.store.fallback",
     "open_store": "app.store.factory",
     "RedisStore": "app.store.redis",
     "SQLiteStore": "app.store.sqlite",

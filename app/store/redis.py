@@ -4,20 +4,37 @@ Works with ``redis://`` and ``rediss://`` (TLS, as Upstash and Vercel KV hand ou
 prefix (default ``arxiv-feeds:``) so a shared Redis is not polluted. Timeouts are short and
 retries few: when Redis is unreachable a call fails within seconds, and ``FallbackStore`` takes
 over. Needs the ``redis`` package (redis-py >= 5, for ``redis.asyncio``).
+
+A write Redis refuses for lack of memory (``OOM command not allowed when used memory >
+'maxmemory'``: ``noeviction``, or nothing left it may evict) raises ``StoreFull``; reads go on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, RedisError
 
+from app.errors import StoreFull
 from app.redaction import redact
 
 DEFAULT_PREFIX = "arxiv-feeds:"
+
+
+@contextmanager
+def refused_when_full() -> Iterator[None]:
+    """Turn Redis's out-of-memory refusal of a write into ``StoreFull``."""
+    try:
+        yield
+    except OutOfMemoryError as exc:
+        raise StoreFull(
+            "the store is full: Redis refuses writes at its maxmemory; nothing was changed",
+            hint="try again later; GET /health shows the store's state",
+        ) from exc
 
 
 def _px(ttl: float) -> int:
@@ -77,12 +94,14 @@ class RedisStore:
         if ttl is not None and ttl <= 0:
             await self.delete(key)  # already expired
             return
-        await self._redis.set(self._k(key), value, px=None if ttl is None else _px(ttl))
+        with refused_when_full():
+            await self._redis.set(self._k(key), value, px=None if ttl is None else _px(ttl))
 
     async def set_nx(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent (SET NX); True when it was stored."""
         px = None if ttl is None else _px(ttl)
-        return bool(await self._redis.set(self._k(key), value, nx=True, px=px))
+        with refused_when_full():
+            return bool(await self._redis.set(self._k(key), value, nx=True, px=px))
 
     async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
         """INCRBY; with ``ttl``, ``SET key 0 NX PX ttl`` first in the same MULTI/EXEC.
@@ -91,12 +110,13 @@ class RedisStore:
         existing counter, and INCRBY keeps an existing expiry), atomically, without Lua.
         """
         k = self._k(key)
-        if ttl is None:
-            return int(await self._redis.incrby(k, amount))
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(k, 0, nx=True, px=_px(ttl))
-            pipe.incrby(k, amount)
-            _, value = await pipe.execute()
+        with refused_when_full():
+            if ttl is None:
+                return int(await self._redis.incrby(k, amount))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(k, 0, nx=True, px=_px(ttl))
+                pipe.incrby(k, amount)
+                _, value = await pipe.execute()
         return int(value)
 
     async def delete(self, key: str) -> None:
