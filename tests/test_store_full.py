@@ -89,6 +89,9 @@ async def test_a_full_store_keeps_caches_in_memory_and_refuses_durable_writes(
     assert await backend.get("profile:new") is None
     await store.delete("listing:cs.IR")
     assert await store.get("listing:cs.IR") is None
+    condition = await store.condition()
+    assert condition.full
+    assert condition.notes[0].startswith("the store is full")
 
     backend.full = False  # room again: a durable write lands at once and ends the outage
     await store.set("profile:new", b"{}")
@@ -113,6 +116,13 @@ async def test_a_full_store_is_tried_again_by_one_cache_write_every_interval() -
     await store.set("listing:c", b"3", ttl=60)
     assert await backend.get("listing:c") == b"3"
     assert not store.full
+    backend.full = True
+    store.clock = clock
+    await store.set("listing:d", b"4", ttl=60)
+    assert store.full
+    backend.full = False
+    clock.now += 31
+    assert not (await store.condition()).full  # /health's look tries it again, too
 
 
 async def test_the_memory_kept_for_a_full_store_is_bounded(

@@ -15,11 +15,13 @@ Two kinds of outage:
 Durable keys (``app.store.keys``: profiles, the delivery ledger) never go to memory: while the
 backend is down or full, writing one raises ``StoreUnavailable`` / ``StoreFull`` (a 503), so
 a profile is not accepted and then lost, and a digest whose ledger cannot be written is not
-sent (to be sent again later).
+sent (to be sent again later). ``condition`` says whether the store is full, with the
+backend's own warnings (e.g. Redis's eviction policy).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import sys
@@ -29,7 +31,7 @@ from typing import TypeVar
 
 from app.errors import StoreFull, StoreUnavailable
 from app.redaction import redact
-from app.store.base import Store
+from app.store.base import Condition, Store
 from app.store.keys import durable
 from app.store.memory import MemoryStore
 
@@ -38,6 +40,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 OVERLAY_BYTES = 32 * 2**20  # plain cache values kept in memory while the store is full
+PROBE_KEY = "store-probe"  # a tiny cache write that /health makes to see if a full store has room
+FULL_NOTE = (
+    "the store is full and refuses writes: feeds are served from what it holds and from this "
+    "instance's memory; profile changes and deliveries wait until it has room (free memory, "
+    "or let Redis evict caches: maxmemory-policy volatile-lru)"
+)
+
 _BASE_OUTAGES: tuple[type[BaseException], ...] = (OSError, sqlite3.DatabaseError)
 
 
@@ -49,6 +58,17 @@ def outage_errors() -> tuple[type[BaseException], ...]:
     if exceptions is None:
         return _BASE_OUTAGES
     return (*_BASE_OUTAGES, exceptions.ConnectionError, exceptions.TimeoutError)
+
+
+async def condition_of(store: Store, seconds: float) -> Condition | None:
+    """``store.condition()`` within ``seconds``; None when the store cannot say."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await store.condition()
+    except TimeoutError:
+        return None
+    except outage_errors():
+        return None
 
 
 class FallbackStore:
@@ -157,6 +177,21 @@ class FallbackStore:
             return await self.primary.ping()
         except outage_errors():
             return False
+
+    async def condition(self) -> Condition:
+        """Whether the primary is full (checked again with a tiny write once due), and its own
+        warnings (not asked while it is down)."""
+        if self._overlay is not None and not self._down and self.clock() >= self._full_retry_at:
+            await self.set(PROBE_KEY, b"1", ttl=60.0)
+        notes: list[str] = []
+        if not self._down:
+            try:
+                notes += (await self.primary.condition()).notes
+            except outage_errors() as exc:
+                self._mark_down(exc)
+        if self._overlay is not None:
+            notes.insert(0, FULL_NOTE)
+        return Condition(full=self.full, notes=tuple(notes))
 
     async def close(self) -> None:
         """Close both stores."""

@@ -7,22 +7,44 @@ over. Needs the ``redis`` package (redis-py >= 5, for ``redis.asyncio``).
 
 A write Redis refuses for lack of memory (``OOM command not allowed when used memory >
 'maxmemory'``: ``noeviction``, or nothing left it may evict) raises ``StoreFull``; reads go on.
+``condition`` reads ``maxmemory_policy`` from ``INFO memory`` (not ``CONFIG GET``, which managed
+Redis often disables; a reply without it is fine) and warns, once in the log and in
+``/health``, when the policy evicts any key (``allkeys-*``): stored profiles and the delivery
+ledger could then be evicted. ``volatile-lru`` evicts only keys with an expiry, i.e. caches
+(``app.store.keys``).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import OutOfMemoryError, RedisError
+from redis.exceptions import OutOfMemoryError, RedisError, ResponseError
 
 from app.errors import StoreFull
 from app.redaction import redact
+from app.store.base import Condition
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "arxiv-feeds:"
+POLICY_RECHECK = 600.0  # seconds between two reads of the eviction policy
+
+
+def policy_note(policy: str | None) -> str | None:
+    """The warning an eviction policy deserves, or None."""
+    if policy is None or not policy.startswith("allkeys-"):
+        return None
+    return (
+        f"Redis evicts any key when it is full (maxmemory-policy {policy}): stored profiles and "
+        "the delivery ledger may be lost, and a digest sent twice; set maxmemory-policy "
+        "volatile-lru, which evicts only the caches (keys with an expiry)"
+    )
 
 
 @contextmanager
@@ -62,6 +84,8 @@ class RedisStore:
     ) -> None:
         self.url = redact(url)  # for messages; the real URL lives only inside the client
         self.prefix = prefix
+        self._policy: tuple[str | None, float] | None = None  # (policy, when read)
+        self._warned: set[str] = set()
         self._redis: Redis = Redis.from_url(
             url,
             socket_connect_timeout=timeout,
@@ -129,6 +153,30 @@ class RedisStore:
             return bool(await self._redis.ping())
         except (RedisError, OSError):  # OSError includes TimeoutError
             return False
+
+    async def eviction_policy(self) -> str | None:
+        """``maxmemory_policy`` from ``INFO memory`` (None when Redis does not say), read at
+        most every ``POLICY_RECHECK`` seconds; connection errors propagate."""
+        now = time.monotonic()
+        if self._policy is not None and now - self._policy[1] < POLICY_RECHECK:
+            return self._policy[0]
+        try:
+            info = await self._redis.info("memory")
+        except ResponseError:  # INFO refused or unknown on this service
+            info = {}
+        raw = info.get("maxmemory_policy")
+        policy = raw if isinstance(raw, str) and raw else None
+        self._policy = (policy, now)
+        note = policy_note(policy)
+        if note is not None and policy not in self._warned:
+            self._warned.add(str(policy))
+            log.warning("store %s: %s", self.url, note)
+        return policy
+
+    async def condition(self) -> Condition:
+        """A warning when the eviction policy may evict durable data (see the docstring)."""
+        note = policy_note(await self.eviction_policy())
+        return Condition(notes=(note,) if note else ())
 
     async def close(self) -> None:
         """Close the connection pool."""
