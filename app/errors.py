@@ -20,6 +20,8 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
     │       ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
     │       └── AdhocBudgetExhausted (503) today's budget of new categories for strangers is spent
+    ├── StoreUnavailable         (503) data that must not be lost cannot be written now
+    │   └── StoreFull            (503) the store refuses writes (Redis at its maxmemory)
     ├── LLMError                 (502) the LLM failed, timed out or answered garbage
     │   └── LLMBudgetExceeded    (429) the daily cap on LLM calls is reached
     └── DeliveryError            (502) an SMTP server or webhook refused the daily digest
@@ -185,6 +187,29 @@ class AdhocBudgetExhausted(UpstreamUnavailable):
     of such categories (``adhoc_fetch_budget``) is spent."""
 
     code = "adhoc_budget_exhausted"
+
+
+class StoreUnavailable(ArxivFeedsError):
+    """A durable write (a stored profile, the delivery ledger) cannot reach the store: it is
+    unreachable. Nothing was changed; such writes never go to one instance's memory, where
+    they would be lost (see ``app.store.keys``)."""
+
+    status = 503
+    code = "store_unavailable"
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float = 60.0) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` in whole seconds."""
+        return {"Retry-After": str(max(1, round(self.retry_after)))}
+
+
+class StoreFull(StoreUnavailable):
+    """The store refuses writes: Redis is at its ``maxmemory`` with nothing it may evict."""
+
+    code = "store_full"
 
 
 class LLMError(ArxivFeedsError):

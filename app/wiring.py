@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RENDERED_BYTES = 48 * 1024 * 1024  # rendered bodies kept in memory
+STORE_CHECK_TIMEOUT = 5.0  # seconds the store may take to say how it is, at start
 
 
 def bodies(size: int) -> LRU[tuple[RankedFeed, Rendered]]:
@@ -123,6 +124,7 @@ class Runtime:
                         log.error("%s", exc.message)
                         self._failure = exc
                         raise
+                    await _check_store(self._services.store)
         return self._services
 
     def _build(self) -> Services:
@@ -136,6 +138,14 @@ class Runtime:
         if self._services is not None:
             await self._services.aclose()
             self._services = None
+
+
+async def _check_store(store: Store) -> None:
+    """Ask the store about itself once at start, so that a warning (e.g. a Redis that may evict
+    stored profiles) is in the log from the first request on."""
+    from app.store.fallback import condition_of
+
+    await condition_of(store, STORE_CHECK_TIMEOUT)
 
 
 async def get_services(request: Request) -> Services:

@@ -184,7 +184,7 @@ async def test_a_profile_named_default_and_the_configured_feed_both_deliver(
 
 
 async def test_the_configured_feeds_earlier_ledger_records_still_count(tmp_path: Path) -> None:
-    from app.delivery.ledger import Ledger
+    from app.delivery.ledger import Slot
     from app.delivery.settings import Webhook
 
     store = MemoryStore()
@@ -192,10 +192,31 @@ async def test_the_configured_feeds_earlier_ledger_records_still_count(tmp_path:
     with WebhookReceiver() as rx:
         hook = {"kind": "generic", "url": f"{rx.url}/h"}
         channel = Webhook.model_validate(hook).channel_id
-        key = Ledger.key("default", channel, date(2026, 1, 6))  # as written before profiles
+        key = Slot("default", channel, date(2026, 1, 6)).key  # as written before profiles
         await store.set(f"{key}:sent", b"{}")
         config = {"public_url": "https://f.test", "delivery": {"webhooks": [hook]}}
         async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
             report = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert rx.received == []
     assert [c["status"] for c in report["delivery"]["channels"]] == ["already_sent"]
+
+
+async def test_a_profiles_earlier_ledger_records_still_count(tmp_path: Path) -> None:
+    """Before profiles were keyed ``profile.<name>``, a profile's records were under its name:
+    a day delivered then is not delivered again after the upgrade."""
+    from app.delivery.ledger import Slot
+    from app.delivery.settings import Webhook
+
+    store = MemoryStore()
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with WebhookReceiver() as rx:
+        hook = {"kind": "generic", "url": f"{rx.url}/h"}
+        channel = Webhook.model_validate(hook).channel_id
+        await store.set(f"{Slot('ml', channel, date(2026, 1, 6)).key}:sent", b"{}")
+        profiles = {"ml": {"categories": ["cs.LG"], "delivery": {"webhooks": [hook]}}}
+        config = {"public_url": "https://f.test", "profiles": profiles}
+        async for c in open_client(tmp_path, config, store, cron_secret=SECRET, **LOOPBACK):
+            report = (await c.post("/api/cron/refresh", headers=auth)).json()
+        assert rx.received == []
+    (profile,) = report["profiles"]
+    assert [c["status"] for c in profile["delivery"]["channels"]] == ["already_sent"]

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,11 +54,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A throwaway ``redis-server`` on loopback, no persistence, with a user ``user:s3cret``."""
+    """A throwaway ``redis-server`` on loopback, no persistence, with a user ``user:s3cret``;
+    ``extra`` arguments, e.g. ``["--maxmemory", "8mb"]``."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, extra: Sequence[str] = ()) -> None:
         self.port = port
         self.url = f"redis://127.0.0.1:{port}/0"
+        self.extra = list(extra)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -66,7 +68,9 @@ class RedisServer:
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
         acl = ["--user", "user", "on", ">s3cret", "~*", "&*", "+@all"]
         self.proc = subprocess.Popen(
-            [REDIS_SERVER, *args, "no", *acl], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [REDIS_SERVER, *args, "no", *acl, *self.extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -6,11 +6,13 @@ per feed and announcement day, whatever retries, restarts or other instances do.
 papers, a listing without an announcement day and the bundled sample data send nothing (a dry
 run still shows the sample's messages). The
 clients (store, HTTP, SMTP) are arguments; ``dry_run`` builds every message, sends none and
-records nothing.
+records nothing. When the ledger cannot be written (the store full or unreachable), nothing is
+sent to the channel, which is reported as failed and retried by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -22,7 +24,7 @@ from app.delivery.content import DigestInfo, digest_info
 from app.delivery.ledger import Ledger
 from app.delivery.report import ChannelReport, DeliveryReport
 from app.delivery.settings import Delivery, EmailDelivery, Webhook
-from app.errors import DeliveryError
+from app.errors import DeliveryError, StoreUnavailable
 from app.models import RankedFeed
 from app.store import Store
 
@@ -123,28 +125,36 @@ async def _once(
     ledger: Ledger,
 ) -> ChannelReport:
     """Send messages ``0..count-1`` through ``send`` unless the ledger says otherwise."""
-    key = ledger.key_for(channel_id, info.day)
-    if await ledger.sent(key):
+    slot = ledger.slot(channel_id, info.day)
+    if await ledger.sent(slot):
         return ChannelReport(channel=label, status="already_sent")
-    if not await ledger.claim(key):
-        return ChannelReport(channel=label, status="in_progress")
+    try:
+        if not await ledger.claim(slot):
+            return ChannelReport(channel=label, status="in_progress")
+    except StoreUnavailable as exc:  # not recorded, so not sent: it could be sent twice later
+        log.warning("delivery of %s for %s waits: %s", info.feed_name, info.day, exc.message)
+        return ChannelReport(
+            channel=label, status="failed", error=f"{exc.message}; nothing sent, retried next run"
+        )
     sent = 0
     try:
-        if await ledger.sent(key):  # finished elsewhere between the check and the claim
-            await ledger.release(key)
+        if await ledger.sent(slot):  # finished elsewhere between the check and the claim
+            await ledger.release(slot)
             return ChannelReport(channel=label, status="already_sent")
-        start = min(await ledger.parts_done(key), count)
+        start = min(await ledger.parts_done(slot), count)
         for i in range(start, count):
             await send(i)
             sent += 1
-            await ledger.part_sent(key, i + 1)
-    except DeliveryError as exc:
-        await ledger.release(key)
+            await ledger.part_sent(slot, i + 1)
+        await ledger.finish(slot, count)
+    except (DeliveryError, StoreUnavailable) as exc:
+        with contextlib.suppress(StoreUnavailable):
+            await ledger.release(slot)
         log.warning("delivery of %s for %s failed: %s", info.feed_name, info.day, exc.message)
         return ChannelReport(channel=label, status="failed", messages=sent, error=exc.message)
     except BaseException:
-        await ledger.release(key)
+        with contextlib.suppress(StoreUnavailable):
+            await ledger.release(slot)
         raise
-    await ledger.finish(key, count)
     log.info("delivered %s for %s to %s (%d messages)", info.feed_name, info.day, label, sent)
     return ChannelReport(channel=label, status="sent", messages=sent)

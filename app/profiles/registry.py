@@ -148,7 +148,7 @@ class ProfileRegistry:
         """Create or replace a stored profile (``None`` keeps what is stored of that part)."""
         check_name(name)
         old = await self._load(name)
-        names = await self._stored_names()
+        names = await self._stored_names(fresh=True)  # rewritten below: never a stale copy
         if old is None and name not in names and len(names) >= self.settings.max_profiles:
             raise InvalidQuery(
                 f"at most {self.settings.max_profiles} stored profiles; delete one first"
@@ -176,7 +176,7 @@ class ProfileRegistry:
 
     async def delete(self, name: str) -> None:
         """Forget a stored profile; a profile only in ``config.json`` cannot be deleted here."""
-        names = await self._stored_names()
+        names = await self._stored_names(fresh=True)
         if name not in names:
             if name in self.configured:
                 raise Conflict(
@@ -190,8 +190,8 @@ class ProfileRegistry:
         self._index = (rest, self.clock())
         self._owner = None
 
-    async def _stored_names(self) -> list[str]:
-        if self._index is not None and self.clock() - self._index[1] < RELOAD:
+    async def _stored_names(self, *, fresh: bool = False) -> list[str]:
+        if not fresh and self._index is not None and self.clock() - self._index[1] < RELOAD:
             return self._index[0]
         raw = await self.store.get(INDEX)
         try:

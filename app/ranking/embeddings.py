@@ -2,11 +2,12 @@
 
 A profile may rank by the cosine between embeddings of its library and of the day's papers.
 ``Embedder`` asks the endpoint for vectors in batches of ``batch_size`` texts per request, at
-most ``concurrency`` requests at a time, and keeps every vector in the store for good: a paper's
-under its versioned id and the model (``embedding:<tag>:<versioned id>``), any other text's
-under a hash of the text and the model (``embedding-text:<tag>:<hash>``), so no text is ever
-embedded twice. Vectors are stored as little-endian float32 (4 bytes a dimension) and handed
-out as ``array('f')``, which ``numpy.asarray`` reads without copying; numpy is not needed here.
+most ``concurrency`` requests at a time, and keeps every vector in the store for ``KEEP`` (90
+days; a cache like every LLM output, see ``app.summaries.summarize``): a paper's under its
+versioned id and the model (``embedding:<tag>:<versioned id>``), any other text's under a hash
+of the text and the model (``embedding-text:<tag>:<hash>``), so no text is embedded twice.
+Vectors are stored as little-endian float32 (4 bytes a dimension) and handed out as
+``array('f')``, which ``numpy.asarray`` reads without copying; numpy is not needed here.
 
 Every request counts one call against the daily cap shared with summaries (``CallBudget``).
 A failed request raises ``LLMError`` (the caller ranks with the embedded default instead),
@@ -31,7 +32,7 @@ from app.llm import LLMClient, build_client, key_variables
 from app.models import Paper
 from app.ranking.settings import EmbeddingsSettings
 from app.store.base import Store
-from app.summaries.summarize import CallBudget
+from app.summaries.summarize import KEEP, CallBudget
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ class Embedder:
             self.calls -= 1
             raise
         for key, row in zip(keys, rows, strict=True):
-            await self.store.set(key, encode_vector(row))
+            await self.store.set(key, encode_vector(row), ttl=KEEP)
         return dict(zip(keys, rows, strict=True))
 
     async def _record_failure(self, exc: LLMError) -> None:

@@ -1,7 +1,8 @@
 """JSON endpoints: the category taxonomy and the service's health.
 
-``/health`` stays cheap: it pings the store (with a short timeout) and reports the configured
-listing as this instance holds it in memory; it never calls arXiv.
+``/health`` stays cheap: it pings the store (with a short timeout), asks it whether it is full
+or set up to lose data (Redis evicting any key), and reports the configured listing as this
+instance holds it in memory; it never calls arXiv.
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ class Health(BaseModel):
     version: str
     store: str
     store_reachable: bool = Field(description="Whether the store answers a ping")
+    store_full: bool = Field(
+        description="The store refuses writes (Redis at its maxmemory): feeds are served from "
+        "what it holds and from memory; profile changes and deliveries wait"
+    )
+    store_note: str | None = Field(
+        description="In plain words, when the store is full or set up to lose data (a Redis "
+        "eviction policy that may evict stored profiles and the delivery ledger)"
+    )
     arxiv_source: str
     upstream: UpstreamStatus = Field(
         description="ok: the last fetch of the configured listing from arXiv worked; stale: "
@@ -94,14 +103,21 @@ async def categories() -> list[CategoryOut]:
 
 @router.get("/health", response_model=Health)
 async def health(services: ServicesDep) -> Health:
-    """Liveness, the store in use and whether it answers, and the last fetch from arXiv."""
+    """Liveness, the store in use, whether it answers and is full, and the last fetch from arXiv."""
+    from app.store.fallback import condition_of  # lazily: it loads the store drivers
+
     cached = _held(services)
     source = services.settings.arxiv_source
+    reachable = await ping(services.store)
+    kept = await condition_of(services.store, STORE_PING_TIMEOUT) if reachable else None
+    said = " ".join(f"{n[0].upper()}{n[1:]}." for n in kept.notes) if kept else ""
     return Health(
         status="ok",
         version=__version__,
         store=services.store.name,
-        store_reachable=await ping(services.store),
+        store_reachable=reachable,
+        store_full=kept is not None and kept.full,
+        store_note=said or None,
         arxiv_source=source,
         upstream=upstream_status(cached, source),
         serving=serving(cached),
@@ -118,7 +134,7 @@ async def health(services: ServicesDep) -> Health:
 
 async def ping(store: Store) -> bool:
     """Whether the store answers within ``STORE_PING_TIMEOUT`` seconds."""
-    from app.store.factory import outage_errors  # lazily: it loads the store drivers
+    from app.store.fallback import outage_errors  # lazily: it loads the store drivers
 
     try:
         async with asyncio.timeout(STORE_PING_TIMEOUT):

@@ -2,13 +2,23 @@
 
 Backends: ``MemoryStore`` (in-process), ``SQLiteStore`` (a file; the default) and
 ``RedisStore`` (``REDIS_URL`` / ``KV_URL``). Keys are namespaced by the caller
-(``listing:...``, ``summary:...``, ``counter:...``, ``lock:...``).
+(``listing:...``, ``summary:...``, ``counter:...``, ``lock:...``); ``app.store.keys`` says which
+namespaces are durable (written with no expiry) and which are caches (always with one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What a store says about itself beyond answering a ping (for ``/health`` and the log)."""
+
+    full: bool = False  # it refuses writes (Redis at its maxmemory)
+    notes: tuple[str, ...] = ()  # in plain words, what the owner should know or do
 
 
 @runtime_checkable
@@ -46,6 +56,11 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """Whether the backend answers."""
+        ...
+
+    async def condition(self) -> Condition:
+        """Whether it is full, and any warning about how it is set up (e.g. Redis's eviction
+        policy); raises what ``ping`` would report as unreachable."""
         ...
 
     async def close(self) -> None:

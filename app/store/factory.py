@@ -1,48 +1,30 @@
-"""Choosing the store from the settings, and surviving its outages.
+"""Choosing the store from the settings (wrapped so as to survive its outages).
 
 ``open_store`` picks, in order: an explicit ``STORE_URL`` (``memory://``, ``sqlite:///abs/path``,
 ``sqlite:relative/path``, ``redis://...``, ``rediss://...``), else Redis when ``REDIS_URL`` /
 ``KV_URL`` is set, else the SQLite file at ``sqlite_path``. Redis and SQLite come wrapped in a
-``FallbackStore``: when the backend cannot be reached, calls are served from an in-process
-``MemoryStore`` (one warning), and the backend is tried again every 30 seconds.
+``FallbackStore`` (``app.store.fallback``): when the backend cannot be reached, or is full,
+what it cannot do is served from in-process memory, and it is tried again every 30 seconds.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import sqlite3
-import sys
-import time
-from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from app.errors import ConfigError
 from app.redaction import redact
 from app.store.base import Store
+from app.store.fallback import FallbackStore, outage_errors
 from app.store.memory import MemoryStore
 from app.store.sqlite import SQLiteStore
 
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
+__all__ = ["FallbackStore", "open_store", "outage_errors"]
 
 ACCEPTED = "memory://, sqlite:///absolute/path, sqlite:relative/path, redis://... or rediss://..."
 
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,19}")
-_BASE_OUTAGES: tuple[type[BaseException], ...] = (OSError, sqlite3.DatabaseError)
-
-
-def outage_errors() -> tuple[type[BaseException], ...]:
-    """What counts as "the backend is down": I/O and SQLite errors, and Redis's connection
-    errors and timeouts once ``redis`` is loaded (only a Redis store loads it, so no Redis
-    error can be raised before; SQLite deployments never pay for importing it)."""
-    exceptions = sys.modules.get("redis.exceptions")
-    if exceptions is None:
-        return _BASE_OUTAGES
-    return (*_BASE_OUTAGES, exceptions.ConnectionError, exceptions.TimeoutError)
 
 
 def open_store(store_url: str | None, redis_url: str | None, sqlite_path: Path) -> Store:
@@ -140,104 +122,3 @@ def _redis(url: str, setting: str) -> Store:
             f"{setting} is not a usable Redis URL: redis-py refuses it", hint=hint
         ) from None
     return FallbackStore(primary, label=f"redis ({redact(url)})")
-
-
-class FallbackStore:
-    """``primary``, or an in-process ``MemoryStore`` while ``primary`` cannot be reached."""
-
-    def __init__(
-        self,
-        primary: Store,
-        fallback: Store | None = None,
-        *,
-        label: str | None = None,
-        retry_interval: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.primary = primary
-        self.fallback: Store = fallback if fallback is not None else MemoryStore()
-        self.label = redact(label or primary.name)
-        self.retry_interval = retry_interval
-        self.clock = clock
-        self._down = False
-        self._retry_at = 0.0
-        self.name = primary.name
-
-    def __repr__(self) -> str:
-        return f"FallbackStore({self.primary!r}, down={self._down})"
-
-    @property
-    def down(self) -> bool:
-        """Whether calls are being served by the fallback."""
-        return self._down
-
-    async def _call(self, op: Callable[[Store], Awaitable[T]]) -> T:
-        if self._down:
-            now = self.clock()
-            if now < self._retry_at:
-                return await op(self.fallback)
-            self._retry_at = now + self.retry_interval  # one caller probes; the rest wait
-        try:
-            result = await op(self.primary)
-        except outage_errors() as exc:
-            self._mark_down(exc)
-            return await op(self.fallback)
-        if self._down:
-            self._down = False
-            self.name = self.primary.name
-            log.warning("store %s is reachable again; using it again", self.label)
-        return result
-
-    def _mark_down(self, exc: BaseException) -> None:
-        self._retry_at = self.clock() + self.retry_interval
-        if self._down:
-            return
-        self._down = True
-        self.name = f"{self.primary.name} (down, using {self.fallback.name})"
-        log.warning(
-            "store %s is unreachable (%s: %s); serving from the in-process %s store and "
-            "retrying every %gs",
-            self.label,
-            type(exc).__name__,
-            redact(str(exc)),
-            self.fallback.name,
-            self.retry_interval,
-        )
-
-    async def get(self, key: str) -> bytes | None:
-        """The value, or None when absent or expired."""
-        return await self._call(lambda s: s.get(key))
-
-    async def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
-        """The values that exist among ``keys``."""
-        return await self._call(lambda s: s.get_many(keys))
-
-    async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        """Store ``value`` under ``key``."""
-        await self._call(lambda s: s.set(key, value, ttl))
-
-    async def set_nx(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        """Store ``value`` only if ``key`` is absent."""
-        return await self._call(lambda s: s.set_nx(key, value, ttl))
-
-    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
-        """Add ``amount`` to the counter under ``key``."""
-        return await self._call(lambda s: s.incr(key, amount, ttl))
-
-    async def delete(self, key: str) -> None:
-        """Forget ``key``."""
-        await self._call(lambda s: s.delete(key))
-
-    async def ping(self) -> bool:
-        """Whether the primary answers (the fallback always does)."""
-        try:
-            return await self.primary.ping()
-        except outage_errors():
-            return False
-
-    async def close(self) -> None:
-        """Close both stores."""
-        try:
-            await self.primary.close()
-        finally:
-            await self.fallback.close()

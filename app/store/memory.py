@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from app.store.base import Condition
+
 
 class MemoryStore:
     """A dict with expiry. Values live as long as the process."""
@@ -60,6 +62,10 @@ class MemoryStore:
     async def ping(self) -> bool:
         """Always up."""
         return True
+
+    async def condition(self) -> Condition:
+        """Never full (it grows with the process), nothing to warn about."""
+        return Condition()
 
     async def close(self) -> None:
         """Nothing to release: the values live on with the object."""

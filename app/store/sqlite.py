@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from app.store.base import Condition
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -142,6 +144,10 @@ class SQLiteStore:
             log.debug("sqlite store %s does not answer: %s", self.path, exc)
             return False
         return True
+
+    async def condition(self) -> Condition:
+        """Nothing to report: a SQLite file keeps everything, expiring rows are purged."""
+        return Condition()
 
     async def close(self) -> None:
         """Close the connection and stop the worker thread (a later call reopens both)."""

@@ -3,7 +3,8 @@
 Each batch asks for JSON (``response_format`` with a JSON schema; providers that reject it get
 the same prompt without, and the answer is read leniently: code fences and prose around the
 JSON are ignored). The answer is validated with pydantic; a paper missing from it stays
-unrated. Ratings are cached per paper version, interests text and model.
+unrated. Ratings are cached per paper version, interests text and model, for ``KEEP`` (a
+cache like every LLM output: see ``app.summaries.summarize``).
 
 Every paper sent is first marked in the store as tried for ``retry_after`` seconds (doubling
 with each try, at most a day): a batch that fails, or an answer that leaves papers out, is not
@@ -27,7 +28,7 @@ from app.llm import LLMClient
 from app.models import Paper, Relevance
 from app.store.base import Store
 from app.summaries.prompts import RELEVANCE_SYSTEM, relevance_prompt
-from app.summaries.summarize import MAX_BACKOFF, CallBudget
+from app.summaries.summarize import KEEP, MAX_BACKOFF, CallBudget
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class RelevanceRater:
                 continue
             rel = Relevance(score=r.score, reason=r.reason, model=self.llm.model)
             rated[paper.versioned_id] = rel
-            await self.store.set(self.key(paper), rel.model_dump_json().encode())
+            await self.store.set(self.key(paper), rel.model_dump_json().encode(), ttl=KEEP)
         self.stored += len(rated)
         if len(rated) < len(papers):
             log.warning("the relevance answer left out %d papers", len(papers) - len(rated))

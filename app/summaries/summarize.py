@@ -1,12 +1,19 @@
-"""Summaries of the top papers, cached in the store so no LLM call is ever paid twice.
+"""Summaries of the top papers, cached in the store so no LLM call is paid twice.
 
 The cache key covers the arXiv id with version, the model, the prompt (and language) and the
-source (abstract or pdf). Only successes are cached. A failed paper is not retried before
-``retry_after`` seconds, doubling with each failure. Calls run at most ``max_workers`` at a
-time, count against a daily cap shared by every instance (a counter in the store), and a feed
-request waits for them at most its time budget; calls still running then finish in the
-background and are cached for the next request. Two requests asking for the same summary at
-once share one call.
+source (abstract or pdf). Only successes are cached, for ``KEEP`` (90 days: longer than any feed
+shows a paper, ``days_back`` <= 60, and as long as the days themselves are kept). A failed
+paper is not retried before ``retry_after`` seconds, doubling with each failure. Calls run at
+most ``max_workers`` at a time, count against a daily cap shared by every instance (a counter
+in the store), and a feed request waits for them at most its time budget; calls still running
+then finish in the background and are cached for the next request. Two requests asking for the
+same summary at once share one call.
+
+LLM outputs (summaries, relevance ratings, embedding vectors) are a cache, not durable data:
+they grow with every day's listing, so kept for good they would fill a Redis until nothing in
+it could be evicted, and then not even a profile could be stored. With an expiry, a Redis under
+``maxmemory-policy volatile-lru`` evicts them first; one evicted is made, and paid, again, but
+only within the daily cap on LLM calls, which every call counts against.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 MAX_BACKOFF = 24 * 3600.0
 MIN_SUMMARY_CHARS = 40
+KEEP = 90 * 86400.0  # seconds an LLM output (summary, rating, vector) is kept
 
 
 class CallBudget:
@@ -218,7 +226,7 @@ class Summarizer:
             markdown=markdown,
             created_at=datetime.now(UTC),
         )
-        await self.store.set(key, summary.model_dump_json().encode())
+        await self.store.set(key, summary.model_dump_json().encode(), ttl=KEEP)
         self.stored += 1
         return summary
 
