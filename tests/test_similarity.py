@@ -118,6 +118,12 @@ def test_a_dislike_never_raises_a_paper() -> None:
             assert raised == [], (liked.arxiv_id, disliked.arxiv_id)
 
 
+def test_a_liked_paper_sharing_no_word_with_the_candidates_scores_nothing() -> None:
+    stranger = PAPERS[0].model_copy(update={"title": "Zyxqv", "abstract": "Qwxzy vzyxq."})
+    scores = build_scorer(liked=[stranger]).score(PAPERS[1:])
+    assert [s.similarity for s in scores] == [0.0] * len(PAPERS[1:])
+
+
 def test_empty_inputs_and_untitled_entries() -> None:
     assert build_scorer().score(PAPERS[:3]) == build_scorer(
         [LibraryEntry(arxiv_id="2501.01234")]
