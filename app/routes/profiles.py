@@ -7,6 +7,7 @@ for that request only and spend no LLM money.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -173,7 +174,9 @@ async def put_profile(
             raise InvalidQuery(_problems(exc)) from None
         saved = await services.profiles.put(name, profile, None)
     else:
-        saved = await services.profiles.put(name, None, parse_library(body, content_type=mime))
+        # a few thousand BibTeX entries take seconds to parse: off the event loop
+        library = await asyncio.to_thread(parse_library, body, content_type=mime)
+        saved = await services.profiles.put(name, None, library)
     services.catalog.owner.update(saved.query.categories)
     return profile_out(services, saved, base_url(request, services.settings.public_url))
 
