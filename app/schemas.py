@@ -362,6 +362,7 @@ class ConfigOut(BaseModel):
     fetch_backoff: float
     min_request_interval: float
     adhoc_fetch_budget: int
+    adhoc_lookup_budget: int
     fetch_batch_size: int
     cron_secret_set: bool = Field(description="Whether CRON_SECRET is set (refresh over HTTP)")
     refresh_time_budget: float

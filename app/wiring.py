@@ -200,7 +200,9 @@ def build_services(
     )
     listings = ListingService(fetcher, store)
     profiles = ProfileRegistry(settings, store)
-    lookup = PaperLookup(fetcher, store, settings.arxiv_api_url)
+    lookup = PaperLookup(
+        fetcher, store, settings.arxiv_api_url, budget=settings.adhoc_lookup_budget
+    )
     owner = {
         *settings.categories,
         *(c for p in profiles.configured.values() for c in p.query.categories),
