@@ -155,6 +155,13 @@ class Settings(BaseSettings):
         description="Categories the owner's feeds do not use that one request may name "
         "(an archive counts as its categories)",
     )
+    adhoc_lookup_budget: int = Field(
+        default=300,
+        ge=0,
+        le=100_000,
+        description="Papers a day that feeds the owner did not define may look up by id on "
+        "arXiv's API (like=, dislike=); past it they are named in the feed, not looked up",
+    )
     fetch_batch_size: int = Field(
         default=10, ge=1, le=50, description="Cold categories asked for in one arXiv request"
     )

@@ -4,12 +4,18 @@ Only the owner's feeds (the configured feed and each profile, as defined, with n
 may cause LLM calls, for their top ``max_papers_to_summarize`` papers; any other feed shows the
 ratings and summaries that already exist. That keeps the cost bounded however many URLs
 readers invent.
+
+A feed is built in two steps: ``gather`` reads what it needs (the kept days, the profile, liked
+papers from arXiv's API), then ``build_feed`` computes. Strangers' feeds compute one at a time,
+but never wait for each other's reads: a stranger's liked papers on their way from arXiv hold
+up no one else's feed.
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.catalog.history import merge_papers
@@ -19,11 +25,33 @@ from app.ranking.rank import rank, rank_days
 
 if TYPE_CHECKING:
     from app.models import Summary
+    from app.profiles.registry import ProfileFeed
+    from app.ranking.personal import Looked
     from app.summaries.summarize import DailyShare, Progress, Summarizer
     from app.wiring import Services
 
 
 AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking again
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What a feed is computed from, read beforehand: the days kept (newest first), their
+    papers, the profile the query names, and its liked and disliked papers."""
+
+    days: list[Listing]
+    papers: list[Paper]
+    profile: ProfileFeed | None
+    looked: Looked | None
+
+
+async def gather(services: Services, query: FeedQuery, listing: Listing) -> Gathered:
+    """Read what the feed of ``query`` over ``listing`` needs (the store, arXiv's API)."""
+    days = await services.catalog.history.recent(listing, query.days_back)
+    papers = listing.papers if days == [listing] else merge_papers(days)
+    profile = await services.profiles.find(query.profile) if query.profile else None
+    looked = await services.personal.look_up(query, papers, profile) if query.personal else None
+    return Gathered(days, papers, profile, looked)
 
 
 async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
@@ -36,10 +64,11 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
     cache = services.owned_feeds if owned else services.feeds
     feed = cache.get(key)
     if feed is None:
+        gathered = await gather(services, query, listing)  # I/O: no turn taken yet
         async with nullcontext() if owned else services.strangers:
             feed = cache.get(key)  # built while this request waited its turn?
             if feed is None:
-                feed = await build_feed(services, query, listing)
+                feed = await build_feed(services, query, listing, gathered=gathered)
                 # with LLM features, summaries and ratings may land later: look again soon
                 cache.put(key, feed, ttl=AI_RECHECK if services.ai else None)
     return feed
@@ -52,15 +81,16 @@ async def build_feed(
     *,
     time_budget: float | None = None,
     progress: Progress | None = None,
+    gathered: Gathered | None = None,
 ) -> RankedFeed:
     """Rate, rank and summarize ``listing`` (and the kept days before it) for ``query``.
 
-    ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls.
+    ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls;
+    ``gathered``: what ``gather`` read (else it is read here).
     """
     settings = services.settings
-    days = await services.catalog.history.recent(listing, query.days_back)
-    all_papers = listing.papers if days == [listing] else merge_papers(days)
-    profile = await services.profiles.find(query.profile) if query.profile else None
+    gathered = gathered or await gather(services, query, listing)
+    days, all_papers, profile = gathered.days, gathered.papers, gathered.profile
     # only the owner's feeds, as defined, spend LLM money: any override shows what exists
     owned = query == (profile.query if profile is not None else services.configured)
     owned_query = owned
@@ -71,8 +101,10 @@ async def build_feed(
     relevance: dict[str, Relevance] = {}
     own = profile.profile if profile is not None else None
     rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
-    personal = (
-        await services.personal.personal(query, all_papers, profile) if query.personal else None
+    personal, notes = (
+        await services.personal.personal(query, all_papers, profile, gathered.looked)
+        if query.personal
+        else (None, ())
     )
     if ai is not None and rater is not None:
         limit = ai.relevance_candidates
@@ -116,6 +148,7 @@ async def build_feed(
         total_listed=len(all_papers),
         items=items,
         owned=owned_query,
+        notes=notes,
     )
 
 

@@ -388,6 +388,7 @@ class ConfigOut(BaseModel):
     min_request_interval: float
     adhoc_fetch_budget: int
     max_request_categories: int
+    adhoc_lookup_budget: int
     fetch_batch_size: int
     cron_secret_set: bool = Field(description="Whether CRON_SECRET is set (refresh over HTTP)")
     refresh_time_budget: float

@@ -214,7 +214,9 @@ def build_services(
     )
     listings = ListingService(fetcher, store)
     profiles = ProfileRegistry(settings, store)
-    lookup = PaperLookup(fetcher, store, settings.arxiv_api_url)
+    lookup = PaperLookup(
+        fetcher, store, settings.arxiv_api_url, budget=settings.adhoc_lookup_budget
+    )
     catalog = Catalog(
         listings,
         store,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +178,38 @@ async def test_put_and_delete_profiles_through_the_api(tmp_path: Path) -> None:
         assert (await c.get("/p/mine/rss")).status_code == 404
         assert (await c.delete("/api/profiles/mine", headers=ADMIN)).status_code == 404
     await app2.state.runtime.aclose()
+
+
+def bibtex(entries: int) -> bytes:
+    return "".join(
+        f"@article{{k{n},\n  title = {{Paper {n} on sparse attention}},\n  year = {{2024}},\n}}\n"
+        for n in range(entries)
+    ).encode()
+
+
+async def test_an_oversize_library_is_refused_at_once_and_parsing_leaves_the_loop_free(
+    tmp_path: Path,
+) -> None:
+    client, app, _ = await app_client(tmp_path, {}, admin_token=TOKEN)
+    headers = ADMIN | {"Content-Type": "application/x-bibtex"}
+    body = bibtex(20_000)
+    async with client as c:
+        start = time.perf_counter()
+        huge = await c.put("/api/profiles/huge", content=body, headers=headers)
+        took = time.perf_counter() - start
+        assert huge.status_code in (413, 422)
+        assert "at most 5,000" in huge.json()["error"]["message"]
+        assert took < 1.0  # parsing it all took minutes
+        putting = asyncio.create_task(
+            c.put("/api/profiles/fine", content=bibtex(400), headers=headers)
+        )
+        await asyncio.sleep(0.05)
+        assert (await c.get("/health")).status_code == 200
+        assert not putting.done()  # answered while the library was being parsed
+        made = await putting
+        assert made.status_code == 200, made.text
+        assert made.json()["library_entries"] == 400
+    await app.state.runtime.aclose()
 
 
 async def test_profile_changes_are_off_without_an_admin_token(tmp_path: Path) -> None:

@@ -157,9 +157,6 @@ async def test_every_key_is_durable_or_expires(
     assert problems(found, lambda k: not k.startswith(PENDING)) == {}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="looked-up papers get an expiry in the lookup budget change (merge)"
-)
 async def test_looked_up_papers_expire(
     tmp_path: Path,
     stub: OpenAIStub,

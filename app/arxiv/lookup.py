@@ -1,4 +1,4 @@
-"""Papers' text by arXiv id, from arXiv's API, kept for good: what ``?like=`` and libraries need.
+"""Papers' text by arXiv id, from arXiv's API: what ``?like=`` and libraries need.
 
 ``PaperLookup.lookup(ids)`` answers ``Paper`` models (title, abstract, authors, categories) for
 ids such as ``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``, ``arXiv:...`` or an abs/pdf
@@ -6,153 +6,78 @@ URL. Papers passed in ``known`` (e.g. from the stored days) and papers already i
 not asked for; the rest go to ``export.arxiv.org/api/query?id_list=a,b,c&max_results=N``, up to
 ``per_request`` ids a request, through the ``ArxivFetcher`` of the listings: the same client
 (descriptive User-Agent), the same ``RateLimiter`` (one request at a time, one every 3 s, across
-instances), the same retries. A paper is stored for good under its versioned id
-(``paper-text:<id>v<n>``), a bare id under ``paper-latest:<id>`` -> the version found.
+instances), the same retries. An id another lookup is asking for at that moment is waited for,
+not asked twice.
 
-The API answers an Atom feed, one ``<entry>`` per paper found (in any order; a well-formed id it
-does not have gets no entry, or, in older answers, a hollow entry without id or title). A
-malformed id turns the whole answer into a single error entry (``<id>`` under
-``arxiv.org/api/errors``, title ``Error``, HTTP 400 or 200): ids are checked before they are
-sent, and an id arXiv still refuses is reported and the others asked again. Unknown ids are
-reported in ``LookupResult.unknown`` (and not asked again for ``missing_ttl`` seconds); a broken
-upstream raises ``UpstreamError`` / ``UpstreamUnavailable`` / ``UpstreamParseError``.
+Ids an owner's feed names (``owner=True``) are asked for first: a stranger's request reaches the
+rate limiter only when no owner's request is waiting, one at a time. Strangers' ids draw on a
+daily ``budget`` (counted atomically in the store, per New York day); past it they are reported
+in ``LookupResult.refused`` and not asked for. A paper is stored under its versioned id
+(``paper-text:<id>v<n>``), a bare id under ``paper-latest:<id>`` -> the version found, for
+``owner_ttl`` (90 days) or, looked up for a stranger, ``stranger_ttl`` (7 days); each use that
+finds less than half of that left keeps it that long again (never shorter).
+
+The API answers an Atom feed (read by ``app.arxiv.api``), one ``<entry>`` per paper found (in
+any order; a well-formed id it does not have gets no entry, or, in older answers, a hollow
+entry without id or title). A malformed id turns the whole answer into a single error entry
+(``<id>`` under ``arxiv.org/api/errors``, title ``Error``, HTTP 400 or 200): ids are checked
+before they are sent, and an id arXiv still refuses is reported and the others asked again.
+Unknown ids are reported in ``LookupResult.unknown`` (and not asked again for ``missing_ttl``
+seconds); a broken upstream raises ``UpstreamError`` / ``UpstreamUnavailable`` /
+``UpstreamParseError``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 from urllib.parse import urlencode
 
-from lxml import etree
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from app.arxiv import taxonomy
+from app.arxiv.api import ApiAnswer, normalize_id, parse_api_feed, split_version
 from app.arxiv.fetch import ArxivFetcher
-from app.arxiv.parse import parse_xml
 from app.arxiv.schedule import announcement_day
-from app.errors import UpstreamError, UpstreamParseError
-from app.models import AnnounceType, Paper
+from app.errors import UpstreamError, UpstreamUnavailable
+from app.models import Paper
 from app.store.base import Store
 
+__all__ = ["LookupResult", "PaperLookup", "normalize_id", "parse_api_feed", "split_version"]
 log = logging.getLogger(__name__)
 
 API_URL = "https://export.arxiv.org/api/query"
 PER_REQUEST = 100
 MISSING_TTL = 86400.0
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_ARXIV = "{http://arxiv.org/schemas/atom}"
-_VERSION = r"(?:v(?P<v>[1-9]\d{0,3}))?"
-_NEW_ID = re.compile(r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})" + _VERSION)
-_OLD_ID = re.compile(
-    r"(?P<id>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})" + _VERSION
-)
-_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
-_ENTRY_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<v>\d+)$")
-_BAD_ID = re.compile(r"incorrect[ _]id[ _]format[ _]for[ _](?P<id>\S+)$")
+ADHOC_BUDGET = 300  # strangers' ids a day
+OWNER_TTL = 90 * 86400.0
+STRANGER_TTL = 7 * 86400.0
+COUNTER_TTL = 2 * 86400.0
+
+Outcome = Paper | Literal["unknown", "failed"]
+"""What a lookup under way found for one id: the paper, arXiv has none, or arXiv failed."""
 
 
-def normalize_id(text: str) -> str | None:
-    """The arXiv id in ``text`` (an id, ``arXiv:<id>`` or an abs/pdf URL), version kept when
-    given: ``2401.12345v2``, ``hep-th/9901001``. None when ``text`` is no arXiv id."""
-    bare = _PREFIX.sub("", text.strip()).removesuffix(".pdf").rstrip("/")
-    match = _NEW_ID.fullmatch(bare) or _OLD_ID.fullmatch(bare)
-    return match.group(0) if match else None
+class Kept(BaseModel):
+    """A paper as stored, and until when (wall-clock seconds) it is kept."""
 
-
-def split_version(ident: str) -> tuple[str, int | None]:
-    """``("2401.12345", 2)`` for ``2401.12345v2``, ``("2401.12345", None)`` without a version."""
-    match = _NEW_ID.fullmatch(ident) or _OLD_ID.fullmatch(ident)
-    if match is None:
-        raise ValueError(f"not an arXiv id: {ident!r}")
-    version = match.group("v")
-    return match.group("id"), int(version) if version else None
-
-
-@dataclass(frozen=True)
-class ApiAnswer:
-    """One parsed answer of the API: the papers in it, or the error it reports."""
-
-    papers: list[Paper]
-    error: str | None = None
-    refused_id: str | None = None
-
-
-def parse_api_feed(data: bytes) -> ApiAnswer:
-    """Parse the API's Atom feed (pure). Hollow entries (no id or title) are skipped."""
-    root = parse_xml(data, "an Atom feed from the arXiv API")
-    if root.tag != _ATOM + "feed":
-        raise UpstreamParseError(f"the arXiv API answered <{root.tag}> instead of an Atom feed")
-    papers: list[Paper] = []
-    for entry in root.iterchildren(_ATOM + "entry"):
-        ident = _text(entry, _ATOM + "id")
-        if "/api/errors" in ident:
-            message = _text(entry, _ATOM + "summary") or ident
-            refused = _BAD_ID.search(ident.replace("#", " ")) or _BAD_ID.search(message)
-            return ApiAnswer([], message, refused.group("id") if refused else None)
-        paper = _paper(entry, ident)
-        if paper is not None:
-            papers.append(paper)
-    return ApiAnswer(papers)
-
-
-def _paper(entry: etree._Element, ident: str) -> Paper | None:
-    match = _ENTRY_ID.search(ident)
-    title = _text(entry, _ATOM + "title")
-    if match is None or not title:
-        return None
-    primary = entry.find(_ARXIV + "primary_category")
-    terms = [primary.get("term", "")] if primary is not None else []
-    terms += [c.get("term", "") for c in entry.iterchildren(_ATOM + "category")]
-    categories = list(dict.fromkeys(t for t in terms if taxonomy.is_well_formed(t)))
-    moment = _date(_text(entry, _ATOM + "updated") or _text(entry, _ATOM + "published"))
-    authors = [_clean(a.findtext(_ATOM + "name") or "") for a in entry.iter(_ATOM + "author")]
-    version = int(match.group("v"))
-    try:
-        return Paper(
-            arxiv_id=match.group("id"),
-            version=version,
-            title=title,
-            authors=[a for a in authors if a],
-            abstract=_text(entry, _ATOM + "summary"),
-            categories=categories,
-            primary_category=categories[0] if categories else "",
-            announce_type=AnnounceType.NEW if version == 1 else AnnounceType.REPLACE,
-            announced=announcement_day(moment),
-            published=moment,
-            doi=_text(entry, _ARXIV + "doi") or None,
-            journal_ref=_text(entry, _ARXIV + "journal_ref") or None,
-        )
-    except ValidationError:
-        return None
-
-
-def _text(element: etree._Element, tag: str) -> str:
-    return _clean(element.findtext(tag) or "")
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _date(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    until: float
+    paper: Paper
 
 
 @dataclass
 class LookupResult:
-    """Papers by the id as asked (normalized), and the ids that are not arXiv papers."""
+    """Papers by the id as asked (normalized), the ids that are not arXiv papers, and the ids
+    not asked for because today's budget for strangers' lookups is spent."""
 
     papers: dict[str, Paper] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
     requests: int = 0
 
 
@@ -167,16 +92,31 @@ class PaperLookup:
         *,
         per_request: int = PER_REQUEST,
         missing_ttl: float = MISSING_TTL,
+        budget: int = ADHOC_BUDGET,
+        owner_ttl: float = OWNER_TTL,
+        stranger_ttl: float = STRANGER_TTL,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.fetcher = fetcher
         self.store = store
         self.api_url = api_url
         self.per_request = per_request
         self.missing_ttl = missing_ttl
-        self._lock = asyncio.Lock()
+        self.budget = budget
+        self.owner_ttl = owner_ttl
+        self.stranger_ttl = stranger_ttl
+        self.clock = clock
+        self._inflight: dict[str, tuple[bool, asyncio.Future[Outcome]]] = {}
+        self._strangers = asyncio.Lock()  # one stranger's request at a time reaches the limiter
+        self._owners = 0  # owners' requests waiting or under way
+        self._no_owner = asyncio.Event()
+        self._no_owner.set()
 
-    async def lookup(self, ids: Sequence[str], known: Iterable[Paper] = ()) -> LookupResult:
-        """The papers for ``ids``; see the module docstring."""
+    async def lookup(
+        self, ids: Sequence[str], known: Iterable[Paper] = (), *, owner: bool = False
+    ) -> LookupResult:
+        """The papers for ``ids``; see the module docstring. ``owner``: ids an owner's feed
+        names (not counted against the budget, asked first, kept longer)."""
         result = LookupResult()
         wanted: list[str] = []
         for raw in ids:
@@ -192,16 +132,91 @@ class PaperLookup:
                 by_id[paper.arxiv_id] = paper
         result.papers = {i: by_id[i] for i in wanted if i in by_id}
         todo = [i for i in wanted if i not in result.papers]
+        ttl = self.owner_ttl if owner else self.stranger_ttl
         if todo:
-            async with self._lock:  # a concurrent lookup may be storing the same papers
-                await self._from_store(todo, result)
-                todo = [i for i in todo if i not in result.papers and i not in result.unknown]
-                for start in range(0, len(todo), self.per_request):
-                    await self._from_api(todo[start : start + self.per_request], result)
+            await self._from_store(todo, result, ttl)
+            todo = [i for i in todo if i not in result.papers and i not in result.unknown]
+        # an id another lookup is asking arXiv for right now is waited for, not asked twice
+        # (an owner's lookup waits only for an owner's: a stranger's may wait its turn)
+        shared = {
+            i: flight[1]
+            for i in todo
+            if (flight := self._inflight.get(i)) is not None and (flight[0] or not owner)
+        }
+        todo = [i for i in todo if i not in shared]
+        if todo and not owner:
+            todo, result.refused = await self._charge(todo)
+        await self._ask(todo, result, ttl, owner)
+        for ident, future in shared.items():
+            outcome = await asyncio.shield(future)
+            if isinstance(outcome, Paper):
+                result.papers[ident] = outcome
+            elif outcome == "unknown":
+                result.unknown.append(ident)
+            else:
+                raise UpstreamUnavailable(f"arXiv's API did not answer for {ident}")
         result.papers = {i: result.papers[i] for i in wanted if i in result.papers}
         return result
 
-    async def _from_store(self, idents: list[str], result: LookupResult) -> None:
+    async def budget_used(self) -> int:
+        """Ids looked up today (the New York day) for feeds the owner did not define."""
+        raw = await self.store.get(self._counter())
+        return int(raw) if raw else 0
+
+    def _counter(self) -> str:
+        day = announcement_day(datetime.fromtimestamp(self.clock(), UTC))
+        return f"counter:adhoc-ids:{day.isoformat()}"
+
+    async def _charge(self, idents: list[str]) -> tuple[list[str], list[str]]:
+        """Count ``idents`` against today's budget, atomically: (allowed, refused)."""
+        key = self._counter()
+        used = await self.store.incr(key, len(idents), ttl=COUNTER_TTL)
+        over = min(len(idents), max(0, used - self.budget))
+        if over:  # give back what is over, so a later, smaller lookup may still fit
+            await self.store.incr(key, -over, ttl=COUNTER_TTL)
+        allowed = len(idents) - over
+        return idents[:allowed], idents[allowed:]
+
+    async def _ask(self, todo: list[str], result: LookupResult, ttl: float, owner: bool) -> None:
+        """Ask arXiv for ``todo``, ``per_request`` ids at a time; lookups wanting the same ids
+        meanwhile wait for these answers."""
+        if not todo:
+            return
+        loop = asyncio.get_running_loop()
+        futures: dict[str, asyncio.Future[Outcome]] = {i: loop.create_future() for i in todo}
+        self._inflight.update((i, (owner, f)) for i, f in futures.items())
+        try:
+            for start in range(0, len(todo), self.per_request):
+                async with self._turn(owner):
+                    await self._from_api(todo[start : start + self.per_request], result, ttl)
+        finally:
+            for ident, future in futures.items():
+                if self._inflight.get(ident, (owner, None))[1] is future:
+                    del self._inflight[ident]
+                paper = result.papers.get(ident)
+                future.set_result(
+                    paper if paper else "unknown" if ident in result.unknown else "failed"
+                )
+
+    @asynccontextmanager
+    async def _turn(self, owner: bool) -> AsyncIterator[None]:
+        """An owner's request goes at once; a stranger's waits until no owner's is waiting,
+        one stranger's request at a time, so an owner's never queues behind many of them."""
+        if owner:
+            self._owners += 1
+            self._no_owner.clear()
+            try:
+                yield
+            finally:
+                self._owners -= 1
+                if not self._owners:
+                    self._no_owner.set()
+            return
+        async with self._strangers:
+            await self._no_owner.wait()
+            yield
+
+    async def _from_store(self, idents: list[str], result: LookupResult, ttl: float) -> None:
         bare = [i for i in idents if split_version(i)[1] is None]
         latest = await self.store.get_many([f"paper-latest:{i}" for i in bare])
         versioned = {i: i for i in idents}
@@ -210,18 +225,30 @@ class PaperLookup:
                 versioned[ident] = pointer.decode()
         found = await self.store.get_many([f"paper-text:{v}" for v in versioned.values()])
         missing = await self.store.get_many([f"paper-missing:{i}" for i in idents])
+        now = self.clock()
         for ident, vid in versioned.items():
             raw = found.get(f"paper-text:{vid}")
-            if raw is not None:
-                try:
-                    result.papers[ident] = Paper.model_validate_json(raw)
-                    continue
-                except ValidationError:
-                    log.warning("ignoring unreadable stored paper %s", vid)
-            if f"paper-missing:{ident}" in missing:
+            kept = _read_kept(raw, vid) if raw is not None else None
+            if kept is not None:
+                result.papers[ident] = kept.paper
+                if kept.until < now + ttl / 2:  # used: kept longer (never shortened)
+                    await self._keep(kept.paper, ident, max(kept.until, now + ttl))
+            elif f"paper-missing:{ident}" in missing:
                 result.unknown.append(ident)
 
-    async def _from_api(self, chunk: list[str], result: LookupResult) -> None:
+    async def _keep(self, paper: Paper, asked: str, until: float) -> None:
+        """Store ``paper`` (asked for as ``asked``) until ``until``, and, for a bare id, the
+        version it stands for."""
+        ttl = max(1.0, until - self.clock())
+        body = Kept(until=until, paper=paper).model_dump_json().encode()
+        await self.store.set(f"paper-text:{paper.versioned_id}", body, ttl=ttl)
+        latest = f"paper-latest:{paper.arxiv_id}"
+        if asked == paper.arxiv_id:
+            await self.store.set(latest, paper.versioned_id.encode(), ttl=ttl)
+        else:
+            await self.store.set_nx(latest, paper.versioned_id.encode(), ttl=ttl)
+
+    async def _from_api(self, chunk: list[str], result: LookupResult, ttl: float) -> None:
         answer = ApiAnswer([])
         while chunk:
             query = urlencode({"id_list": ",".join(chunk), "max_results": len(chunk)}, safe=",/")
@@ -240,6 +267,7 @@ class PaperLookup:
             raise UpstreamError(
                 f"arXiv's API refused the query ({answer.error or response.status_code})"
             )
+        until = self.clock() + ttl
         for paper in answer.papers:
             if paper.versioned_id in chunk:
                 asked = paper.versioned_id
@@ -248,15 +276,21 @@ class PaperLookup:
             else:
                 continue  # not what we asked for
             result.papers[asked] = paper
-            await self.store.set(
-                f"paper-text:{paper.versioned_id}", paper.model_dump_json().encode()
-            )
-            latest = f"paper-latest:{paper.arxiv_id}"
-            if asked == paper.arxiv_id:
-                await self.store.set(latest, paper.versioned_id.encode())
-            else:
-                await self.store.set_nx(latest, paper.versioned_id.encode())
+            await self._keep(paper, asked, until)
         for ident in chunk:
             if ident not in result.papers:
                 result.unknown.append(ident)
                 await self.store.set(f"paper-missing:{ident}", b"1", ttl=self.missing_ttl)
+
+
+def _read_kept(raw: bytes, vid: str) -> Kept | None:
+    """A stored paper; one stored before papers carried their expiry counts as due now."""
+    try:
+        return Kept.model_validate_json(raw)
+    except ValidationError:
+        pass
+    try:
+        return Kept(until=0.0, paper=Paper.model_validate_json(raw))
+    except ValidationError:
+        log.warning("ignoring unreadable stored paper %s", vid)
+        return None

@@ -6,9 +6,10 @@ The day's candidates also get a 128-dimension latent semantic space (a truncated
 eigendecomposition of their cosine matrix), into which library papers are folded. The
 similarity of a candidate to one library paper is ``(cosine + 0.3 x latent cosine) / 1.3``; its
 ``similarity`` is the (weighted) mean over library and liked papers, minus the mean over
-disliked ones, clipped to 0..1, and ``similar_to`` names the three closest library or liked
-papers. The choice of this method over plain tf-idf, a linear model with negatives, Rocchio
-and others was made by measurement (``bench/recommend.py``, README "Similarity ranking").
+disliked ones (each taken as at least 0, so a dislike never raises a paper), clipped to 0..1,
+and ``similar_to`` names the three closest library or liked papers. The choice of this method
+over plain tf-idf, a linear model with negatives, Rocchio and others was made by measurement
+(``bench/recommend.py``, README "Similarity ranking").
 
 The candidate index (tokens, weights, latent space) is kept for the last few candidate lists,
 so every profile ranking the same listing shares it. Import this module only when a profile
@@ -299,8 +300,8 @@ class SimilarityScorer:
         if self.method.background:
             background = index.matrix.dot(index.centroid)[index.position]
             scores = scores - self.method.background * background
-        if self.negatives:
-            against = self._pairwise(index, self._neg)[index.position]
+        if self.negatives:  # only likeness to a disliked paper counts: unlikeness raises none
+            against = np.maximum(self._pairwise(index, self._neg)[index.position], 0.0)
             scores = scores - self.method.dislike_weight * against.mean(axis=1, dtype=np.float64)
         final = np.clip(scores, 0.0, 1.0).round(4).tolist()
         shown = min(explain, count)

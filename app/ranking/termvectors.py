@@ -353,7 +353,8 @@ def weigh(counts: Counts, idf: FloatArray, average_length: float, n_cols: int) -
     """BM25 tf x idf, each row L2-normalized (unknown words count in the norm at ``idf0``)."""
     n = counts.n_docs
     data = bm25_tf(counts.counts, counts.lengths[counts.rows], average_length) * idf[counts.cols]
-    norm2 = np.bincount(counts.rows, weights=data * data, minlength=n)
+    # float even when no word is known (numpy counts an empty input as int64)
+    norm2 = np.bincount(counts.rows, weights=data * data, minlength=n).astype(np.float64)
     idf0 = float(idf.max()) if len(idf) else 1.0
     if len(counts.unknown_rows):
         rows = counts.unknown_rows

@@ -58,6 +58,13 @@ class AdhocBudget(BaseModel):
     used_today: int = Field(description="Counted per announcement day (America/New_York)")
 
 
+class AdhocLookupBudget(BaseModel):
+    """Papers a day that feeds the owner did not define may look up by id on arXiv's API."""
+
+    limit: int
+    used_today: int = Field(description="Counted per announcement day (America/New_York)")
+
+
 class Health(BaseModel):
     """Whether the service is up, and what it serves from."""
 
@@ -88,6 +95,7 @@ class Health(BaseModel):
     upstream_fetches: int
     catalog: list[str] = Field(description="Categories this instance holds")
     adhoc_budget: AdhocBudget
+    adhoc_lookup_budget: AdhocLookupBudget
     last_refresh: LastRefresh | None = Field(description="null until the listing is fetched")
     checked_at: datetime
 
@@ -127,6 +135,7 @@ async def health(services: ServicesDep) -> Health:
         adhoc_budget=AdhocBudget(
             limit=services.catalog.adhoc_budget, used_today=await services.catalog.budget_used()
         ),
+        adhoc_lookup_budget=await _lookup_budget(services),
         last_refresh=None if cached is None else _last_refresh(cached),
         checked_at=datetime.now().astimezone(),
     )
@@ -177,6 +186,13 @@ def note(cached: Cached | None, arxiv_source: str) -> str | None:
         when = listing.fetched_at.astimezone(UTC)
         return f"arXiv failed: the feeds serve the copy fetched {when:%Y-%m-%d %H:%M} UTC"
     return None
+
+
+async def _lookup_budget(services: Services) -> AdhocLookupBudget:
+    lookup = services.personal.lookup
+    if lookup is None:
+        return AdhocLookupBudget(limit=services.settings.adhoc_lookup_budget, used_today=0)
+    return AdhocLookupBudget(limit=lookup.budget, used_today=await lookup.budget_used())
 
 
 def _held(services: Services) -> Cached | None:

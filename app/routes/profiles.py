@@ -9,6 +9,7 @@ created, one per format registered then.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -149,7 +150,9 @@ async def put_profile(
             raise InvalidQuery(f"delivery: {refusal(hooks)}")
         saved = await services.profiles.put(name, profile, None)
     else:
-        saved = await services.profiles.put(name, None, parse_library(body, content_type=mime))
+        # a few thousand BibTeX entries take seconds to parse: off the event loop
+        library = await asyncio.to_thread(parse_library, body, content_type=mime)
+        saved = await services.profiles.put(name, None, library)
     return profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
