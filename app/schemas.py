@@ -197,6 +197,9 @@ class PaperPage(BaseModel):
     fetched_at: datetime = Field(description="When the listing was fetched from arXiv")
     sample: bool = Field(description="Bundled sample data, not a live listing")
     stale: bool = Field(description="arXiv failed; an older copy of the listing")
+    notes: list[str] = Field(
+        default_factory=list, description="What to know of this answer (ids not found, ...)"
+    )
     items: list[RankedPaperOut]
 
 
@@ -229,6 +232,7 @@ def paper_page(
         day=day,
         listing_day=feed.listing_day,
         fetched_at=feed.fetched_at,
+        notes=list(feed.notes),
         sample=feed.sample,
         stale=feed.stale,
         items=[

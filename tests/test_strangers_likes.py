@@ -95,8 +95,15 @@ async def test_liked_ids_arxiv_does_not_have_are_named(tmp_path: Path) -> None:
 
     async with app_client(tmp_path, handler) as c:
         response = await c.get("/atom?keywords=&like=0704.0001,0704.9999")
+        others = {
+            path: await c.get(f"{path}?keywords=&like=0704.0001,0704.9999")
+            for path in ("/digest.md", "/api/papers")
+        }
     assert response.status_code == 200
     assert "Not found on arXiv: 0704.9999." in response.text
+    # the digest and the JSON API say it too
+    assert "Not found on arXiv: 0704.9999." in others["/digest.md"].text
+    assert others["/api/papers"].json()["notes"] == ["Not found on arXiv: 0704.9999."]
 
 
 async def test_a_strangers_lookup_holds_up_no_other_strangers_feed(tmp_path: Path) -> None:

@@ -372,3 +372,13 @@ async def test_build_error_is_a_page_for_a_browser(client: httpx.AsyncClient) ->
     assert "arXiv has no category &#x27;cs.XX&#x27;" in r.text
     assert "did you mean cs.AI" in r.text
     assert r.headers["content-security-policy"] == CSP
+
+
+def test_the_feeds_notes_show_on_the_page_escaped() -> None:
+    when = datetime(2026, 1, 6, 5, tzinfo=UTC)
+    feed = RankedFeed(
+        query=FeedQuery(categories=("cs.AI",)), listing_day=date(2026, 1, 6), fetched_at=when,
+        total_listed=0, items=[], notes=("Not found on arXiv: <2601.99999>.",),
+    )  # fmt: skip
+    page = render_page(feed, PageMeta(title="T", base_url=BASE, categories=("cs.AI",))).decode()
+    assert '<p class="notice" role="status">Not found on arXiv: &lt;2601.99999&gt;.</p>' in page

@@ -114,6 +114,7 @@ def digest_values(feed: RankedFeed, meta: DigestMeta) -> dict[str, str]:
         notes.append("> Sample data: bundled listings, not arXiv's current ones.")
     if feed.stale:
         notes.append("> arXiv could not be reached: this is the last listing fetched.")
+    notes += [f"> {escape_inline(note)}" for note in feed.notes]
     excluded = escape_inline(", ".join(query.exclude))
     blocks = [paper_block(n, item) for n, item in enumerate(feed.items, 1)]
     return {

@@ -269,6 +269,7 @@ def notices(feed: RankedFeed) -> str:
     elif feed.stale:
         fetched = feed.fetched_at.strftime("%Y-%m-%d %H:%M UTC")
         out.append(f"<b>An older copy.</b> arXiv did not answer; this is the listing of {fetched}.")
+    out += [escape(note) for note in feed.notes]
     return "".join(f'<p class="notice" role="status">{n}</p>' for n in out)
 
 
