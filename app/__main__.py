@@ -163,6 +163,7 @@ async def run_digest(
 async def run_deliver(dry_run: bool, budget: float | None) -> int:
     """Build each owner feed like ``run_refresh``, then deliver it (or show what would go)."""
     from app.config import load_settings
+    from app.errors import ArxivFeedsError
     from app.pipeline import build_feed
     from app.refresh import deliver_feed, owner_feeds
     from app.wiring import build_services
@@ -174,10 +175,15 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
         for owned in await owner_feeds(services):
             if owned.delivery is None:
                 continue
-            listing = await services.catalog.get(owned.query.categories)
-            feed = await build_feed(
-                services, owned.query, listing, time_budget=budget or settings.refresh_time_budget
-            )
+            try:  # one feed that cannot be built never keeps the others from going out
+                listing = await services.catalog.get(owned.query.categories)
+                time_budget = budget or settings.refresh_time_budget
+                feed = await build_feed(services, owned.query, listing, time_budget=time_budget)
+            except ArxivFeedsError as exc:
+                print(f"error: feed {owned.name}: {exc.message}", file=sys.stderr)
+                sent += 1
+                failed += 1
+                continue
             report = await deliver_feed(services, feed, owned, dry_run=dry_run)
             assert report is not None
             sent += 1

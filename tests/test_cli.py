@@ -199,3 +199,24 @@ def test_a_failing_profile_is_named_and_exits_5_after_refreshing_the_others(
     assert "error: feed a-broken: " in done.stderr
     assert done.stderr.rstrip().endswith("exit 5: some feeds failed; the others were refreshed")
     assert "Traceback" not in done.stderr
+
+
+def test_deliver_goes_on_past_a_feed_that_cannot_be_built(tmp_path: Path) -> None:
+    from tests.arxiv_server import ArxivServer
+
+    hook = {"webhooks": [{"kind": "generic", "url": "https://hooks.example.org/x"}]}
+    profiles = {
+        "a-broken": {"categories": ["cs.IR"], "delivery": hook},
+        "b-fine": {"categories": ["cs.DC"], "delivery": hook},
+    }
+    config = {"public_url": "https://feeds.example.org", "profiles": profiles}
+    with ArxivServer() as url:  # no cs.IR listing: arXiv answers 404
+        env = env_for(
+            tmp_path, config, ARXIV_SOURCE="live", ARXIV_RSS_URL=url,
+            ARXIV_FEEDS_FETCH_RETRIES="0", ARXIV_FEEDS_MIN_REQUEST_INTERVAL="0",
+        )  # fmt: skip
+        done = cli(env, "deliver", "--dry-run")
+    assert done.returncode == 3, done.stderr
+    assert "error: feed a-broken: " in done.stderr
+    assert "===== b-fine generic" in done.stdout
+    assert "Traceback" not in done.stderr
