@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from app.arxiv import taxonomy
+from app.arxiv.ids import parse_arxiv_id
 from app.errors import InvalidQuery, UnknownCategory
 from app.models import AnnounceType, FeedQuery
 from app.ranking.keywords import distinct_keywords
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 MAX_CATEGORIES = 20
 MAX_PARAM_LENGTH = 2000
 MAX_LIKES = 50  # ids in like= or dislike=, names in authors=
-_VERSION = re.compile(r"v\d+$")
 MAX_KEYWORD_LENGTH = 100
 _SPLIT = re.compile(r"[+,\s]+")
 CATEGORY_HINT = "GET /api/categories lists every valid category (arXiv's taxonomy)"
@@ -124,13 +124,9 @@ def apply_overrides(
     """The configured query with whatever the request overrides."""
     update: dict[str, object] = {}
     if like is not None:
-        update["like"] = tuple(
-            dict.fromkeys(_VERSION.sub("", i) for i in parse_likes(like, MAX_LIKES))
-        )
+        update["like"] = parse_likes(like, MAX_LIKES)
     if dislike is not None:
-        update["dislike"] = tuple(
-            dict.fromkeys(_VERSION.sub("", i) for i in parse_likes(dislike, MAX_LIKES, "dislike"))
-        )
+        update["dislike"] = parse_likes(dislike, MAX_LIKES, "dislike")
     if authors is not None:
         update["authors"] = parse_keywords(authors, MAX_LIKES, "authors")
     if categories is not None:
@@ -266,22 +262,19 @@ def _number[N: (int, float)](query: Mapping[str, str], name: str, kind: type[N])
     return value
 
 
-ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?")
-
-
-def _unversioned(ids: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_VERSION.sub("", i) for i in ids))
-
-
 def parse_likes(raw: str, limit: int, what: str = "like") -> tuple[str, ...]:
-    """Comma-separated arXiv ids (``2601.01493``, ``2601.01493v2``, ``hep-th/9901001``)."""
+    """Comma-separated arXiv ids, in any form ``app.arxiv.ids`` reads, as version-free ids
+    (a feed likes a paper, whatever its version), each once."""
     if len(raw) > MAX_PARAM_LENGTH:
         raise InvalidQuery(f"{what}: longer than {MAX_PARAM_LENGTH} characters")
-    ids = parse_keywords(raw.replace(" ", ","), limit, what)
-    for arxiv_id in ids:
-        if not ARXIV_ID.fullmatch(arxiv_id):
+    out: list[str] = []
+    for text in parse_keywords(raw.replace(" ", ","), limit, what):
+        found = parse_arxiv_id(text)
+        if found is None:
             raise InvalidQuery(
-                f"{what}: {arxiv_id[:30]!r} is not an arXiv id",
-                hint="like 2601.01493 or 2601.01493v2",
+                f"{what}: {text[:30]!r} is not an arXiv id",
+                hint="like 2601.01493, 2601.01493v2, arXiv:2601.01493 or hep-th/9901001",
             )
-    return ids
+        if found.id not in out:
+            out.append(found.id)
+    return tuple(out)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from app.arxiv.ids import ArxivId, find_arxiv_id, parse_arxiv_id
+from app.errors import InvalidQuery
 
 
 @pytest.mark.parametrize(
@@ -79,6 +83,13 @@ def test_running_text_needs_a_mark() -> None:
     assert find_arxiv_id("arXiv:2401.123456") is None
 
 
+OLD_IDS = st.builds(
+    lambda archive, yy, mm, num: f"{archive}/{yy:02d}{mm:02d}{num:03d}",
+    st.sampled_from(["hep-th", "math", "math.AG", "cond-mat", "astro-ph", "q-alg"]),
+    st.sampled_from([91, 95, 99, 0, 3, 6]),
+    st.integers(1, 12),
+    st.integers(0, 999),
+)
 NEW_IDS = st.builds(
     lambda yymm, num, v: (f"{yymm:04d}.{num:0{4 if yymm < 1501 else 5}d}", v),
     st.integers(704, 9912).filter(lambda n: 1 <= n % 100 <= 12),
@@ -94,3 +105,52 @@ def test_a_new_style_id_reads_back_in_every_form(made: tuple[str, int | None], f
     ident, version = made
     text = form.format(ident + (f"v{version}" if version else ""))
     assert parse_arxiv_id(text) == ArxivId(ident, version)
+
+
+VALID_IDS = st.one_of(NEW_IDS.map(lambda made: made[0]), OLD_IDS)  # version-free, valid
+
+
+def _accepts(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except (InvalidQuery, ValidationError, ValueError):
+        return False
+    return True
+
+
+TEXTS = st.one_of(
+    st.tuples(VALID_IDS, st.one_of(st.none(), st.integers(1, 12)), st.sampled_from(FORMS)).map(
+        lambda t: t[2].format(t[0] + (f"v{t[1]}" if t[1] else ""))
+    ),
+    st.from_regex(r"\A[0-9]{4}\.[0-9]{3,6}(v[0-9]{1,2})?\Z"),  # mostly invalid months and eras
+    st.from_regex(r"\A[a-z-]{2,9}(\.[A-Za-z]{2})?/[0-9]{6,8}\Z"),
+    st.from_regex(r"\A(arxiv:|https://arxiv\.org/(abs|pdf)/)[0-9.v/a-z]{4,16}\Z"),
+    st.text(max_size=30),
+)
+
+
+@given(TEXTS)
+def test_every_entry_point_accepts_exactly_what_the_parser_does(text: str) -> None:
+    """``?like=``, a profile's likes, the lookup, ``/api/papers/{id}`` and a library line all
+    read ids through ``app.arxiv.ids``: they accept the same inputs, as the same id."""
+    from app.arxiv.api import normalize_id
+    from app.profiles.ids import parse_id_line
+    from app.profiles.model import Profile
+    from app.queries import parse_likes
+    from app.routes.papers import parse_paper_id
+
+    found = parse_arxiv_id(text)
+    single = "," not in text and " " not in text.strip() and text.strip() != ""
+    if single:  # ?like= splits on commas and spaces: one id per piece
+        assert _accepts(lambda: parse_likes(text, 50)) == (found is not None)
+        if found is not None:
+            assert parse_likes(text, 50) == (found.id,)
+    assert _accepts(lambda: Profile(like=[text])) == (found is not None)
+    assert (normalize_id(text) is not None) == (found is not None)
+    assert _accepts(lambda: parse_paper_id(text)) == (found is not None)
+    if found is not None:
+        assert Profile(like=[text]).like == [found.id]
+        assert normalize_id(text) == found.versioned
+        assert parse_paper_id(text) == (found.id, found.version)
+        # a line of a text library reads the same id (it also finds ids marked in running text)
+        assert parse_id_line(text) == (found.id, None)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from app.errors import InvalidLibrary, InvalidQuery
 from app.profiles.ids import find_arxiv_id, parse_id_line
 from app.profiles.library import detect_format, parse_library
+from tests.test_arxiv_ids import VALID_IDS
 
 DATA = Path(__file__).parent / "data" / "library"
 
@@ -157,10 +158,7 @@ def test_arxiv_ids_in_text_must_be_marked() -> None:
 
 
 @given(
-    st.one_of(
-        st.from_regex(r"\A[0-9]{4}\.[0-9]{4,5}\Z"),
-        st.from_regex(r"\A(hep-th|math|cond-mat|astro-ph)/[0-9]{7}\Z"),
-    ),
+    VALID_IDS,
     st.integers(min_value=1, max_value=9),
     st.sampled_from(["{}", "arXiv:{}", "https://arxiv.org/abs/{}", "http://arxiv.org/pdf/{}"]),
 )

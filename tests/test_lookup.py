@@ -43,6 +43,7 @@ class FakeApi:
         self.times: list[float] = []
         self.clock = clock
         self.next: list[httpx.Response] = []
+        self.refused = "0701.12345"  # arXiv's recorded error names this one
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -51,8 +52,8 @@ class FakeApi:
         if self.next:
             return self.next.pop(0)
         ids = self.ids(request)
-        if "0701.12345" in ids:
-            return httpx.Response(400, content=ERROR)
+        if self.refused in ids:
+            return httpx.Response(400, content=ERROR.replace(b"0701.12345", self.refused.encode()))
         if "0704.0001" in ids:
             return httpx.Response(200, content=ANSWER)
         return httpx.Response(200, content=feed(*(ENTRY.format(id=i) for i in ids)))
@@ -214,10 +215,14 @@ async def test_an_id_arxiv_refuses_is_reported_and_the_rest_asked_again(
     api: tuple[FakeApi, ArxivFetcher],
 ) -> None:
     fake, fetcher = api
-    result = await PaperLookup(fetcher, MemoryStore()).lookup(["0701.12345", "0704.0001"])
-    assert [FakeApi.ids(r) for r in fake.requests] == [["0701.12345", "0704.0001"], ["0704.0001"]]
+    # 0701.12345 (5 digits before 2015) is no arXiv id: refused here, never sent
+    result = await PaperLookup(fetcher, MemoryStore()).lookup(["0701.12345"])
+    assert (fake.requests, result.unknown) == ([], ["0701.12345"])
+    fake.refused = "0705.1234"  # well-formed, yet refused by arXiv: the rest is asked again
+    result = await PaperLookup(fetcher, MemoryStore()).lookup(["0705.1234", "0704.0001"])
+    assert [FakeApi.ids(r) for r in fake.requests] == [["0705.1234", "0704.0001"], ["0704.0001"]]
     assert list(result.papers) == ["0704.0001"]
-    assert result.unknown == ["0701.12345"]
+    assert result.unknown == ["0705.1234"]
 
 
 @pytest.mark.parametrize(

@@ -69,3 +69,18 @@ def test_one_module_assembles_the_services() -> None:
         if "def build_services(" in p.read_text(encoding="utf-8")
     ]
     assert builders == ["app.wiring"]
+
+
+# the shapes of arXiv ids: YYMM.NNNNN, an old-style number, a month
+ID_PATTERNS = (r"\d{4}\.\d", r"\d{4,5}", r"\d{{4,5}}", r"\d{7}", "0[1-9]|1[0-2]")
+
+
+def test_one_module_parses_arxiv_ids() -> None:
+    """Every caller reads arXiv ids through ``app.arxiv.ids``; no other module spells out
+    what an id looks like (five such rules once disagreed on what they accepted)."""
+    spelled = sorted(
+        module_name(p)
+        for p in APP.rglob("*.py")
+        if any(shape in p.read_text(encoding="utf-8") for shape in ID_PATTERNS)
+    )
+    assert spelled == ["app.arxiv.ids"]

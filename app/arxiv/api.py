@@ -1,7 +1,8 @@
 """arXiv ids and the answers of arXiv's API (``export.arxiv.org/api/query``), pure.
 
-``normalize_id`` reads an id (``2401.12345``, ``2401.12345v2``, ``hep-th/9901001``,
-``arXiv:...`` or an abs/pdf URL), ``split_version`` splits off its version, and
+``normalize_id`` reads an id in any form ``app.arxiv.ids`` does (``2401.12345v2``,
+``hep-th/9901001``, ``arXiv:...``, an abs/pdf URL, arXiv's DOI), ``split_version`` splits off its
+version, and
 ``parse_api_feed`` reads the API's Atom feed into ``Paper`` models, or the error it reports.
 """
 
@@ -15,6 +16,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from app.arxiv import taxonomy
+from app.arxiv.ids import parse_arxiv_id
 from app.arxiv.parse import parse_xml
 from app.arxiv.schedule import announcement_day
 from app.errors import UpstreamParseError
@@ -22,31 +24,23 @@ from app.models import AnnounceType, Paper
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
-_VERSION = r"(?:v(?P<v>[1-9]\d{0,3}))?"
-_NEW_ID = re.compile(r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})" + _VERSION)
-_OLD_ID = re.compile(
-    r"(?P<id>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})" + _VERSION
-)
-_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
 _ENTRY_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)v(?P<v>\d+)$")
 _BAD_ID = re.compile(r"incorrect[ _]id[ _]format[ _]for[ _](?P<id>\S+)$")
 
 
 def normalize_id(text: str) -> str | None:
-    """The arXiv id in ``text`` (an id, ``arXiv:<id>`` or an abs/pdf URL), version kept when
-    given: ``2401.12345v2``, ``hep-th/9901001``. None when ``text`` is no arXiv id."""
-    bare = _PREFIX.sub("", text.strip()).removesuffix(".pdf").rstrip("/")
-    match = _NEW_ID.fullmatch(bare) or _OLD_ID.fullmatch(bare)
-    return match.group(0) if match else None
+    """The arXiv id ``text`` is, in any form ``app.arxiv.ids`` reads, version kept when given:
+    ``2401.12345v2``, ``hep-th/9901001``. None when ``text`` is no arXiv id."""
+    found = parse_arxiv_id(text)
+    return found.versioned if found else None
 
 
 def split_version(ident: str) -> tuple[str, int | None]:
     """``("2401.12345", 2)`` for ``2401.12345v2``, ``("2401.12345", None)`` without a version."""
-    match = _NEW_ID.fullmatch(ident) or _OLD_ID.fullmatch(ident)
-    if match is None:
-        raise ValueError(f"not an arXiv id: {ident!r}")
-    version = match.group("v")
-    return match.group("id"), int(version) if version else None
+    found = parse_arxiv_id(ident)
+    if found is None:
+        raise ValueError(f"not an arXiv id: {ident[:60]!r}")
+    return found.id, found.version
 
 
 @dataclass(frozen=True)

@@ -1,45 +1,27 @@
 """Finding arXiv ids and DOIs in free text, URLs and bibliography fields (pure).
 
-New-style ids (``2501.01234``, ``0704.0001``, with an optional ``v2``) and old-style ones
-(``hep-th/0101001``, ``math.AG/0601001``). In running text an id counts only when it is marked
-as arXiv's (``arXiv:``, an ``arxiv.org`` URL, a ``10.48550/arXiv.`` DOI); a field that holds
-nothing but an id (BibTeX ``eprint``, a line of a text library) may give it bare.
+Ids are read by ``app.arxiv.ids``, the one parser of arXiv ids. In running text an id counts
+only when it is marked as arXiv's (``arXiv:``, an ``arxiv.org`` URL, a ``10.48550/arXiv.`` DOI);
+a field that holds nothing but an id (BibTeX ``eprint``, a line of a text library) may give it
+bare.
 """
 
 from __future__ import annotations
 
 import re
 
-_NEW = r"\d{4}\.\d{4,5}"
-_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-_ID = rf"(?P<id>{_NEW}|{_OLD})(?:v\d+)?"
-_MARKED = re.compile(
-    rf"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv[:\s]\s*|10\.48550/arxiv\.){_ID}(?!\d)",
-    re.IGNORECASE,
-)
-_BARE = re.compile(rf"^\s*(?:arxiv:\s*)?{_ID}(?:\.pdf)?\s*$", re.IGNORECASE)
+from app.arxiv.ids import find_arxiv_id as find_marked
+from app.arxiv.ids import parse_arxiv_id
+
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _DOI_URL = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
-def _normal(arxiv_id: str) -> str:
-    """Old-style archive names are lower case, the subject class upper (``math.AG``)."""
-    if "/" in arxiv_id:
-        archive, number = arxiv_id.split("/")
-        name, _, subject = archive.partition(".")
-        return f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
-    return arxiv_id
-
-
 def find_arxiv_id(text: str, *, bare: bool = False) -> str | None:
-    """The version-free arXiv id in ``text``, or None; ``bare`` also accepts an unmarked id
-    when it is all the text holds."""
-    if bare:
-        match = _BARE.match(text)
-        if match:
-            return _normal(match.group("id"))
-    match = _MARKED.search(text)
-    return _normal(match.group("id")) if match else None
+    """The version-free arXiv id in ``text``, or None; ``bare`` also accepts an id in any form
+    ``app.arxiv.ids`` reads (an unmarked one included) when it is all the text holds."""
+    found = (parse_arxiv_id(text) if bare else None) or find_marked(text)
+    return found.id if found else None
 
 
 def find_doi(text: str) -> str | None:

@@ -12,17 +12,13 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.arxiv.ids import parse_arxiv_id
 from app.delivery.settings import Delivery
 from app.models import AnnounceType
 from app.validation import clean_keywords, known_categories
 
 NAME = re.compile(r"[a-z0-9-]{1,40}")
 MAX_IDS = 500  # liked or disliked ids per profile
-ARXIV_ID = re.compile(
-    r"(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)?"
-    r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
-    re.IGNORECASE,
-)
 
 
 def check_name(name: str) -> str:
@@ -33,14 +29,15 @@ def check_name(name: str) -> str:
 
 
 def arxiv_ids(values: list[str], what: str) -> list[str]:
-    """Version-free arXiv ids from ids or arXiv URLs; a bad one is an error naming it."""
+    """Version-free arXiv ids from any form ``app.arxiv.ids`` reads; a bad one is an error
+    naming it."""
     out: list[str] = []
     for raw in values:
-        found = ARXIV_ID.fullmatch(raw.strip())
+        found = parse_arxiv_id(raw)
         if found is None:
             raise ValueError(f"{what}: {raw[:60]!r} is not an arXiv id")
-        if found[1] not in out:
-            out.append(found[1])
+        if found.id not in out:
+            out.append(found.id)
     if len(out) > MAX_IDS:
         raise ValueError(f"{what}: at most {MAX_IDS} ids, got {len(out)}")
     return out

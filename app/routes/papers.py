@@ -8,12 +8,12 @@ Cache-Control like the feeds, and answer ``304`` to a client whose copy is curre
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from app.arxiv.ids import parse_arxiv_id
 from app.auth import owns_profile
 from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
@@ -39,7 +39,6 @@ JSON = "application/json"
 EVERY = 1_000_000  # rank the whole listing: pages are cut from it, not by the ranking
 MAX_OFFSET = 1_000_000
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
-_ARXIV_ID = re.compile(r"(?:arxiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d{0,3}))?", re.IGNORECASE)
 ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorOut, "description": "Unknown category or paper"},
     422: {"model": ErrorOut, "description": "Malformed category, id, day or parameter"},
@@ -61,12 +60,12 @@ def parse_day(raw: str | None) -> date | None:
         raise InvalidQuery(f"day: {raw[:20]!r} is not a date (YYYY-MM-DD)") from None
 
 
-def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
+def parse_paper_id(raw: str) -> tuple[str, int | None]:
     """``2601.01209v1`` -> ``("2601.01209", 1)``; without a version, ``(id, None)``."""
-    found = _ARXIV_ID.fullmatch(raw.strip())
+    found = parse_arxiv_id(raw)
     if found is None:
         raise InvalidQuery(f"{raw[:40]!r} is not an arXiv id", hint=ID_HINT)
-    return found[1], int(found[2]) if found[2] else None
+    return found.id, found.version
 
 
 @router.get(
@@ -135,10 +134,10 @@ async def papers(
     return response
 
 
-@router.get("/api/papers/{arxiv_id}", response_model=PaperDetail, responses=ERRORS)
+@router.get("/api/papers/{arxiv_id:path}", response_model=PaperDetail, responses=ERRORS)
 async def paper(arxiv_id: str, request: Request, services: ServicesDep) -> Response:
     """One paper of the configured categories' listing, with its score explained."""
-    wanted, version = parse_arxiv_id(arxiv_id)
+    wanted, version = parse_paper_id(arxiv_id)
     every = services.configured.model_copy(
         update={"types": frozenset(AnnounceType), "min_score": 0.0, "limit": EVERY}
     )
