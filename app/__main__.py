@@ -108,6 +108,7 @@ async def run_digest(
     """Refresh like ``run_refresh``, then write the digest to ``output`` (``-``: stdout)."""
     from app.config import load_settings
     from app.pipeline import build_feed
+    from app.plan import plan_feed
     from app.render.markdown import render_digest
     from app.serving import digest_meta
     from app.wiring import build_services
@@ -122,16 +123,16 @@ async def run_digest(
     try:
         print(f"building the digest of {'+'.join(settings.categories)} ...", file=sys.stderr)
         print(what_summarizes(services), file=sys.stderr)
-        query = services.configured
-        listing = await services.catalog.get(query.categories)
+        plan = plan_feed(services, services.configured, None)
+        listing = await services.catalog.get(plan.query.categories)
         feed = await build_feed(
             services,
-            query,
+            plan,
             listing,
             time_budget=budget or settings.refresh_time_budget,
             progress=bar,
         )
-        due = services.ai.max_to_summarize if services.ai and services.ai.summarizer else 0
+        due = plan.to_summarize
     finally:
         await services.aclose()
     data = render_digest(feed, meta).encode("utf-8")
@@ -178,7 +179,7 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
             try:  # one feed that cannot be built never keeps the others from going out
                 listing = await services.catalog.get(owned.query.categories)
                 time_budget = budget or settings.refresh_time_budget
-                feed = await build_feed(services, owned.query, listing, time_budget=time_budget)
+                feed = await build_feed(services, owned.plan, listing, time_budget=time_budget)
             except ArxivFeedsError as exc:
                 print(f"error: feed {owned.name}: {exc.message}", file=sys.stderr)
                 sent += 1

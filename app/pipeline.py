@@ -5,6 +5,9 @@ may cause LLM calls, for their top ``max_papers_to_summarize`` papers; any other
 ratings and summaries that already exist. That keeps the cost bounded however many URLs
 readers invent.
 
+What a feed may spend is its ``FeedPlan`` (``app.plan``), made once per request where the
+route resolves the profile; nothing here asks again whether a feed is the owner's.
+
 A feed is built in two steps: ``gather`` reads what it needs (the kept days, the profile, liked
 papers from arXiv's API), then ``build_feed`` computes. Strangers' feeds compute one at a time,
 but never wait for each other's reads: a stranger's liked papers on their way from arXiv hold
@@ -19,13 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.catalog.history import merge_papers
-from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
+from app.models import Listing, Paper, RankedFeed, Relevance, ScoredPaper
+from app.plan import FeedPlan
 from app.ranking.offload import off_loop
 from app.ranking.rank import rank, rank_days
 
 if TYPE_CHECKING:
     from app.models import Summary
-    from app.profiles.registry import ProfileFeed
     from app.ranking.personal import Looked
     from app.summaries.summarize import DailyShare, Progress, Summarizer
     from app.wiring import Services
@@ -37,38 +40,39 @@ AI_RECHECK = 30.0  # seconds a feed with LLM features is reused before looking a
 @dataclass(frozen=True)
 class Gathered:
     """What a feed is computed from, read beforehand: the days kept (newest first), their
-    papers, the profile the query names, and its liked and disliked papers."""
+    papers, and the liked and disliked papers."""
 
     days: list[Listing]
     papers: list[Paper]
-    profile: ProfileFeed | None
     looked: Looked | None
 
 
-async def gather(services: Services, query: FeedQuery, listing: Listing) -> Gathered:
-    """Read what the feed of ``query`` over ``listing`` needs (the store, arXiv's API)."""
+async def gather(services: Services, plan: FeedPlan, listing: Listing) -> Gathered:
+    """Read what the feed of ``plan`` over ``listing`` needs (the store, arXiv's API)."""
+    query = plan.query
     days = await services.catalog.history.recent(listing, query.days_back)
     papers = listing.papers if days == [listing] else merge_papers(days)
-    profile = await services.profiles.find(query.profile) if query.profile else None
-    looked = await services.personal.look_up(query, papers, profile) if query.personal else None
-    return Gathered(days, papers, profile, looked)
+    looked = (
+        await services.personal.look_up(query, papers, plan.profile) if query.personal else None
+    )
+    return Gathered(days, papers, looked)
 
 
-async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
-    """The ranked feed for ``query``, computed once per listing (and briefly cached with AI)."""
+async def feed_for(services: Services, plan: FeedPlan) -> RankedFeed:
+    """The ranked feed of ``plan``, computed once per listing (and briefly cached with AI)."""
+    query = plan.query
     listing = await services.catalog.get(query.categories)
     key = f"{query.cache_key}|{listing.fetched_at.isoformat()}|{listing.stale}"
     if services.ai is not None:
         key += f"|{services.ai.generation()}"
-    owned = query == services.configured or await services.profiles.owns(query)
-    cache = services.owned_feeds if owned else services.feeds
+    cache = services.owned_feeds if plan.owned else services.feeds
     feed = cache.get(key)
     if feed is None:
-        gathered = await gather(services, query, listing)  # I/O: no turn taken yet
-        async with nullcontext() if owned else services.strangers:
+        gathered = await gather(services, plan, listing)  # I/O: no turn taken yet
+        async with nullcontext() if plan.owned else services.strangers:
             feed = cache.get(key)  # built while this request waited its turn?
             if feed is None:
-                feed = await build_feed(services, query, listing, gathered=gathered)
+                feed = await build_feed(services, plan, listing, gathered=gathered)
                 # with LLM features, summaries and ratings may land later: look again soon
                 cache.put(key, feed, ttl=AI_RECHECK if services.ai else None)
     return feed
@@ -76,31 +80,28 @@ async def feed_for(services: Services, query: FeedQuery) -> RankedFeed:
 
 async def build_feed(
     services: Services,
-    query: FeedQuery,
+    plan: FeedPlan,
     listing: Listing,
     *,
     time_budget: float | None = None,
     progress: Progress | None = None,
     gathered: Gathered | None = None,
 ) -> RankedFeed:
-    """Rate, rank and summarize ``listing`` (and the kept days before it) for ``query``.
+    """Rate, rank and summarize ``listing`` (and the kept days before it) as ``plan`` says.
 
     ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls;
     ``gathered``: what ``gather`` read (else it is read here).
     """
     settings = services.settings
-    gathered = gathered or await gather(services, query, listing)
-    days, all_papers, profile = gathered.days, gathered.papers, gathered.profile
-    # only the owner's feeds, as defined, spend LLM money: any override shows what exists
-    owned = query == (profile.query if profile is not None else services.configured)
-    owned_query = owned
+    query, profile = plan.query, plan.profile
+    gathered = gathered or await gather(services, plan, listing)
+    days, all_papers = gathered.days, gathered.papers
     dedupe = settings.enable_deduplication
     ai = services.ai
     budget = time_budget if time_budget is not None else (ai.time_budget if ai else 0.0)
     deadline = time.monotonic() + budget
     relevance: dict[str, Relevance] = {}
-    own = profile.profile if profile is not None else None
-    rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
+    rater = ai.rater_for(plan.interests) if ai else None
     personal, notes = (
         await services.personal.personal(query, all_papers, profile, gathered.looked)
         if query.personal
@@ -113,7 +114,9 @@ async def build_feed(
             lambda: rank(all_papers, query, dedupe=dedupe, limit=limit, personal=personal),
         )
         papers = [c.paper for c in pool]
-        relevance = await (rater.rate(papers, _left(deadline)) if owned else rater.existing(papers))
+        relevance = await (
+            rater.rate(papers, _left(deadline)) if plan.owned else rater.existing(papers)
+        )
     weight = ai.relevance_weight if ai else 0.0
     items = await off_loop(
         len(all_papers),
@@ -127,17 +130,13 @@ async def build_feed(
         ),
     )
     if ai is not None and ai.summarizer is not None and items:
-        top = ai.max_to_summarize
         share = None
-        if own is not None and profile is not None:
-            owned = owned and own.ai_summary.enabled is not False
-            top = own.ai_summary.max_papers_to_summarize or top
-            if own.ai_summary.daily_call_cap is not None:
-                from app.summaries.summarize import DailyShare
+        if profile is not None and plan.daily_share is not None and plan.to_summarize:
+            from app.summaries.summarize import DailyShare
 
-                share = DailyShare(services.store, profile.name, own.ai_summary.daily_call_cap)
+            share = DailyShare(services.store, profile.name, plan.daily_share)
         items = await _with_summaries(
-            ai.summarizer, items, top if owned else 0, deadline, progress, share
+            ai.summarizer, items, plan.to_summarize, deadline, progress, share
         )
     return RankedFeed(
         query=query,
@@ -147,7 +146,7 @@ async def build_feed(
         stale=listing.stale,
         total_listed=len(all_papers),
         items=items,
-        owned=owned_query,
+        owned=plan.owned,
         notes=notes,
     )
 

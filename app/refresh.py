@@ -26,6 +26,7 @@ from app.delivery.ledger import feed_key
 from app.delivery.report import DeliveryReport
 from app.errors import ArxivFeedsError
 from app.pipeline import build_feed
+from app.plan import FeedPlan, plan_feed
 
 if TYPE_CHECKING:
     from app.delivery.email import SMTPConnect
@@ -57,36 +58,36 @@ class OwnerFeed:
 
     name: str  # "default" for the configured feed
     title: str
-    query: FeedQuery
+    plan: FeedPlan  # its query, and what it may spend (summaries of its top papers)
     delivery: Delivery | None
     page_url: str | None  # where its messages link to
-    to_summarize: int  # how many of its top papers get summaries
     ledger: str  # its name in the delivery ledger (never the same for two feeds)
+
+    @property
+    def query(self) -> FeedQuery:
+        """The feed's query."""
+        return self.plan.query
 
 
 async def owner_feeds(services: Services) -> list[OwnerFeed]:
     """The configured feed, then each profile."""
     settings = services.settings
     base = settings.public_url.rstrip("/") if settings.public_url else None
-    top = services.ai.max_to_summarize if services.ai and services.ai.summarizer else 0
     feeds = [
         OwnerFeed(
             "default",
             settings.feed_title,
-            services.configured,
+            plan_feed(services, services.configured, None),
             settings.delivery,
             f"{base}/" if base else None,
-            top,
             feed_key(None),
         )
     ]
     for p in await services.profiles.all():
-        ai = p.profile.ai_summary
-        mine = 0 if ai.enabled is False else (ai.max_papers_to_summarize or top) if top else 0
         page = f"{base}/p/{p.name}/" if base else None
-        delivery = p.profile.delivery
+        plan = plan_feed(services, p.query, p)
         feeds.append(
-            OwnerFeed(p.name, p.title(settings), p.query, delivery, page, mine, feed_key(p.name))
+            OwnerFeed(p.name, p.title(settings), plan, p.profile.delivery, page, feed_key(p.name))
         )
     return feeds
 
@@ -204,8 +205,8 @@ async def _refresh_one(
     """Fetch, rank, summarize (within what is left of ``time_budget``) and deliver one feed."""
     listing = await services.catalog.get(owned.query.categories)
     left = max(0.0, time_budget - (time.monotonic() - start))
-    feed = await build_feed(services, owned.query, listing, time_budget=left, progress=progress)
-    due = feed.items[: owned.to_summarize]
+    feed = await build_feed(services, owned.plan, listing, time_budget=left, progress=progress)
+    due = feed.items[: owned.plan.to_summarize]
     done = sum(1 for i in due if i.summary is not None)
     delivered = await deliver_feed(services, feed, owned, smtp=smtp)
     return feed, FeedRefresh(

@@ -22,6 +22,7 @@ from app.errors import ConfigError, InvalidQuery, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
 from app.models import FeedQuery, RankedFeed
 from app.pipeline import feed_for
+from app.plan import plan_feed
 from app.queries import (
     FEED_NAMES,
     FEED_PARAMETERS,
@@ -41,6 +42,7 @@ from app.wiring import get_services
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.profiles.registry import ProfileFeed
     from app.wiring import Services
 
 NO_PARAMS = FeedParams()
@@ -238,7 +240,7 @@ async def serve_digest(
     request: Request,
     categories: str | None = None,
     *,
-    base: FeedQuery | None = None,
+    profile: ProfileFeed | None = None,
     title: str | None = None,
     prefix: str = "",
 ) -> Response:
@@ -248,8 +250,8 @@ async def serve_digest(
     conditional like the feeds."""
     services = await get_services(request)
     settings = services.settings
-    query = request_query(request, services, categories, base=base)
-    feed = await feed_for(services, query)
+    query = request_query(request, services, categories, base=profile.query if profile else None)
+    feed = await feed_for(services, plan_feed(services, query, profile))
     address = base_url(request, settings.public_url)
     template = read_template(settings)
     layout = hashlib.sha256((template or "").encode()).hexdigest()[:16]
@@ -281,7 +283,7 @@ async def serve_feed(
     request: Request,
     categories: str | None = None,
     *,
-    base: FeedQuery | None = None,
+    profile: ProfileFeed | None = None,
     title: str | None = None,
 ) -> Response:
     """Rank the listing for the request's query and render it (cached by listing and query).
@@ -291,8 +293,8 @@ async def serve_feed(
     """
     services = await get_services(request)
     settings = services.settings
-    query = request_query(request, services, categories, base=base)
-    feed = await feed_for(services, query)
+    query = request_query(request, services, categories, base=profile.query if profile else None)
+    feed = await feed_for(services, plan_feed(services, query, profile))
     # keyed by what the body depends on: format, address, path, parsed query, title and the
     # note naming the parameters the service ignored (kept with strangers' bodies, so that
     # made-up parameters never evict the owner's)
@@ -323,14 +325,16 @@ SECURITY_HEADERS = {
 async def serve_page(
     request: Request,
     services: Services,
-    query: FeedQuery,
     title: str,
     *,
+    profile: ProfileFeed | None = None,
     feed_paths: Mapping[str, str] | None = None,
     links: tuple[tuple[str, str], ...] | None = None,
 ) -> Response:
-    """The reading page of ``query``'s feed, cached and conditional like the feeds."""
-    feed = await feed_for(services, query)
+    """The reading page of the configured feed or ``profile``'s, as defined, cached and
+    conditional like the feeds."""
+    query = profile.query if profile is not None else services.configured
+    feed = await feed_for(services, plan_feed(services, query, profile))
     base = base_url(request, services.settings.public_url)
     extras = hashlib.sha256(repr((title, feed_paths, links)).encode()).hexdigest()[:16]
     key = f"page|{base}|{query.cache_key}|{extras}"

@@ -19,6 +19,7 @@ from app.catalog.fetching import Cached
 from app.catalog.history import History, day_key
 from app.models import AnnounceType, Listing, Paper
 from app.pipeline import build_feed
+from app.plan import plan_feed
 from app.queries import default_query
 from app.store import MemoryStore
 from app.wiring import build_services
@@ -89,7 +90,9 @@ async def test_ranking_a_big_listing_leaves_the_event_loop_free(tmp_path: Path) 
         settings, transport=httpx.MockTransport(lambda r: httpx.Response(500)), store=MemoryStore()
     )
     listing = big_listing("cs.LG")
-    feed, turns = await turns_while(build_feed(services, default_query(settings), listing))
+    feed, turns = await turns_while(
+        build_feed(services, plan_feed(services, default_query(settings), None), listing)
+    )
     await services.aclose()
     assert feed.total_listed == 5000
     assert len(feed.items) == settings.max_papers

@@ -17,6 +17,7 @@ from app.arxiv.parse import parse_listing
 from app.llm import LLMClient
 from app.main import create_app
 from app.pipeline import build_feed
+from app.plan import plan_feed
 from app.store import MemoryStore
 from app.summaries.relevance import RelevanceRater
 from app.summaries.summarize import CallBudget
@@ -94,7 +95,7 @@ async def test_rebuilding_the_configured_feed_spends_nothing_more(
         services = await app.state.runtime.services()
         listing_now = await services.catalog.get(services.configured.categories)
         for _ in range(6):  # what polls every 30 s would do: rebuild the configured feed
-            await build_feed(services, services.configured, listing_now)
+            await build_feed(services, plan_feed(services, services.configured, None), listing_now)
         assert len(empty_stub.chat_calls()) == first
     finally:
         await app.state.runtime.aclose()

@@ -135,13 +135,6 @@ class ProfileRegistry:
         self._owner = (frozenset(cats), self.clock())
         return self._owner[0]
 
-    async def owns(self, query: FeedQuery) -> bool:
-        """Whether ``query`` is an owner-defined profile's feed, with no override."""
-        if query.profile is None:
-            return False
-        found = await self.find(query.profile)
-        return found is not None and found.query == query
-
     async def put(
         self, name: str, profile: Profile | None, library: list[LibraryEntry] | None
     ) -> ProfileFeed:

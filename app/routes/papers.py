@@ -19,6 +19,7 @@ from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
 from app.models import AnnounceType, ScoredPaper
 from app.pipeline import feed_for
+from app.plan import plan_feed
 from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH
 from app.schemas import (
     ConfigOut,
@@ -105,11 +106,12 @@ async def papers(
     """
     settings = services.settings
     refuse_unknown_params(request, PAGE_NAMES)
-    base = (await services.profiles.get(profile)).query if profile is not None else None
-    query = request_query(request, services, category, base=base)
+    named = await services.profiles.get(profile) if profile is not None else None
+    query = request_query(request, services, category, base=named.query if named else None)
     wanted = parse_day(day)
     size = query.limit
-    feed = await feed_for(services, query.model_copy(update={"limit": EVERY}))
+    every = query.model_copy(update={"limit": EVERY})  # pages are cut from the whole ranking
+    feed = await feed_for(services, plan_feed(services, every, named))
     url = page_url(request, settings.public_url)
     titles = profile is None or owns_profile(settings, authorization, profile)
     key = f"papers|{'titles' if titles else 'ids'}|{url}"
@@ -141,11 +143,12 @@ async def paper(arxiv_id: str, request: Request, services: ServicesDep) -> Respo
     every = services.configured.model_copy(
         update={"types": frozenset(AnnounceType), "min_score": 0.0, "limit": EVERY}
     )
-    feed = await feed_for(services, every)
+    feed = await feed_for(services, plan_feed(services, every, None))
     item, others = _find(feed.items, wanted, version)
     matches = item is not None
     if item is None and not others:  # in the listing, but filtered out by the keywords?
-        feed = await feed_for(services, every.model_copy(update={"keywords": (), "exclude": ()}))
+        unfiltered = every.model_copy(update={"keywords": (), "exclude": ()})
+        feed = await feed_for(services, plan_feed(services, unfiltered, None))
         item, others = _find(feed.items, wanted, version)
     if item is None:
         cats = "+".join(every.categories)

@@ -95,9 +95,9 @@ def _profile_format(fmt: Format) -> Callable[[str, Request], Awaitable[Response]
         profile = await services.profiles.get(name)
         title = profile.title(services.settings)
         if fmt.feed:
-            return await serve_feed(key, request, base=profile.query, title=title)
+            return await serve_feed(key, request, profile=profile, title=title)
         prefix = f"/p/{name}"
-        return await serve_digest(key, request, base=profile.query, title=title, prefix=prefix)
+        return await serve_digest(key, request, profile=profile, title=title, prefix=prefix)
 
     return profile_format
 
@@ -110,7 +110,9 @@ async def profile_page(name: str, request: Request, services: ServicesDep) -> Re
     paths = feed_paths(prefix)
     links = (*document_links(prefix), ("All feeds (home)", "/"))
     title = profile.title(services.settings)
-    return await serve_page(request, services, profile.query, title, feed_paths=paths, links=links)
+    return await serve_page(
+        request, services, title, profile=profile, feed_paths=paths, links=links
+    )
 
 
 @api.get("/api/profiles", response_model=list[ProfileOut])

@@ -38,9 +38,7 @@ async def page(request: Request, services: ServicesDep) -> Response:
         for p in await services.profiles.all()
     ]
     links = (*default_links(), *profiles)
-    return await serve_page(
-        request, services, services.configured, services.settings.feed_title, links=links
-    )
+    return await serve_page(request, services, services.settings.feed_title, links=links)
 
 
 @router.get("/favicon.ico", include_in_schema=False)
