@@ -59,8 +59,3 @@ def plan_feed(services: Services, query: FeedQuery, profile: ProfileFeed | None)
         daily_share=share,
     )
 
-
-async def resolve_plan(services: Services, query: FeedQuery) -> FeedPlan:
-    """The plan of ``query``, looking up the profile it names (for callers that hold none)."""
-    profile = await services.profiles.find(query.profile) if query.profile else None
-    return plan_feed(services, query, profile)
