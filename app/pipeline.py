@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.catalog.history import merge_papers
 from app.models import FeedQuery, Listing, Paper, RankedFeed, Relevance, ScoredPaper
 from app.ranking.offload import off_loop
-from app.ranking.rank import rank, rank_days
+from app.ranking.rank import Evidence, rank, rank_days
 
 if TYPE_CHECKING:
     from app.models import Summary
@@ -72,27 +72,20 @@ async def build_feed(
     own = profile.profile if profile is not None else None
     rater = ai.rater_for((own and own.interests) or settings.interests) if ai else None
     personal = (
-        await services.personal.personal(query, all_papers, profile) if query.personal else None
+        await services.personal.personal(query, all_papers, profile) if query.personal else {}
     )
     if ai is not None and rater is not None:
         limit = ai.relevance_candidates
+        known = Evidence(personal=personal)
         pool = await off_loop(
-            len(all_papers),
-            lambda: rank(all_papers, query, dedupe=dedupe, limit=limit, personal=personal),
+            len(all_papers), lambda: rank(all_papers, query, known, dedupe=dedupe, limit=limit)
         )
         papers = [c.paper for c in pool]
         relevance = await (rater.rate(papers, _left(deadline)) if owned else rater.existing(papers))
-    weight = ai.relevance_weight if ai else 0.0
+    evidence = Evidence(relevance=relevance, personal=personal)
     items = await off_loop(
         len(all_papers),
-        lambda: rank_days(
-            [d.papers for d in days],
-            query,
-            dedupe=dedupe,
-            relevance=relevance,
-            relevance_weight=weight,
-            personal=personal,
-        ),
+        lambda: rank_days([d.papers for d in days], query, evidence, dedupe=dedupe),
     )
     if ai is not None and ai.summarizer is not None and items:
         top = ai.max_to_summarize

@@ -39,8 +39,8 @@ _CODE = re.compile(
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
-_DRAWN = {"paper", "score", "keyword_score", "matched", "title_matched", "rank", "relevance",
-          "summary", "similarity", "similar_to", "author_match"}  # fmt: skip
+_DRAWN = {"paper", "contributions", "matched", "title_matched", "rank", "relevance", "summary",
+          "similarity", "similar_to", "author_match"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
