@@ -249,7 +249,7 @@ class KeywordPoints(BaseModel):
 
 
 class ScoreBreakdown(BaseModel):
-    """How the score is made: keywords x weights + relevance weight x LLM rating."""
+    """How the score is made: the points of each signal, added up."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -259,6 +259,9 @@ class ScoreBreakdown(BaseModel):
     keywords: list[KeywordPoints]
     keyword_score: float
     relevance_points: float = Field(description="relevance_weight x the LLM's rating")
+    contributions: dict[str, float] = Field(
+        description="Points by signal (keywords, relevance, similarity, ...): total is their sum"
+    )
     total: float
 
 
@@ -275,7 +278,7 @@ class PaperDetail(PaperOut):
 
 
 def paper_detail(item: ScoredPaper, *, matches: bool, weights: Weights) -> PaperDetail:
-    """``item`` with the weights that scored it."""
+    """``item`` with the weights that scored it (and the points each signal earned it)."""
     in_title = set(item.title_matched)
     keywords = [
         KeywordPoints(
@@ -292,6 +295,7 @@ def paper_detail(item: ScoredPaper, *, matches: bool, weights: Weights) -> Paper
         keywords=keywords,
         keyword_score=item.keyword_score,
         relevance_points=item.contributions.get(RELEVANCE, 0.0),
+        contributions=item.contributions,
         total=item.score,
     )
     return PaperDetail.of(item, matches_filters=matches, breakdown=breakdown)

@@ -1,4 +1,9 @@
-"""Each paper's signals and their points: one place computes them, the score is their sum."""
+"""Each paper's signals and their points: one place computes them, everything else shows them.
+
+The score is the sum of the contributions a ``ScoredPaper`` carries; the JSON API's breakdown
+and every format's reasons print those contributions (a signal none of them knows by name
+included) instead of working the formula out again.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,16 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.models import FeedQuery, Personal, Relevance
+from app.delivery.content import paper_text, why_line
+from app.models import FeedQuery, Personal, Relevance, ScoredPaper
 from app.profiles.model import Profile
 from app.profiles.registry import resolve
 from app.queries import default_query
 from app.ranking.rank import Evidence, rank, rank_days
 from app.ranking.signals import Signals, Weights, contributions, total
+from app.render.feeds import item_html
+from app.render.markdown import paper_block
+from app.render.page import why
 from app.schemas import paper_detail
 from tests.conftest import make_paper, make_settings
 
@@ -80,11 +89,51 @@ def test_the_score_is_the_sum_of_the_contributions(
         assert item.keyword_score == item.contributions["keywords"]
         assert item.score >= min_score or followed
         breakdown = paper_detail(item, matches=True, weights=w).breakdown
+        assert breakdown.contributions == item.contributions
         assert breakdown.total == item.score
         assert breakdown.relevance_points == item.contributions.get("relevance", 0.0)
     order = [(not i.author_match, -i.score) for i in items]
     assert order == sorted(order)
     assert rank_days([papers], query, evidence) == items
+
+
+def test_every_contribution_is_shown_with_its_points_everywhere() -> None:
+    """A signal added to ``app.ranking.signals`` reaches the JSON breakdown and every format's
+    reasons with its points; none of them reports it as relevance."""
+    item = ScoredPaper(
+        paper=make_paper(1, "Offline RL", "We study RL."),
+        contributions={"keywords": 1.5, "similarity": 4.0, "reader_feedback": 2.0},
+        matched=["RL"],
+        title_matched=["RL"],
+        rank=1,
+        similarity=0.4,
+    )
+    assert item.score == 7.5
+    detail = paper_detail(item, matches=True, weights=Weights()).model_dump(mode="json")
+    breakdown = detail["breakdown"]
+    assert breakdown["contributions"] == {
+        "keywords": 1.5,
+        "similarity": 4.0,
+        "reader_feedback": 2.0,
+    }
+    assert breakdown["total"] == detail["score"] == 7.5
+    assert breakdown["keyword_score"] == detail["keyword_score"] == 1.5
+    assert breakdown["relevance_points"] == 0.0  # was score - keyword score: 6.0
+    shown = {
+        "feed item (RSS, Atom, JSON Feed, e-mail HTML)": item_html(item),
+        "reading page": why(item),
+        "Markdown digest": paper_block(1, item),
+        "e-mail text": paper_text(1, item),
+        "webhooks": why_line(item),
+    }
+    for where, words in shown.items():
+        assert "reader feedback" in words.lower(), where
+        assert "+2 points" in words, where
+    for words in list(shown.values())[:3]:  # the feeds, page and digest show similarity as before
+        assert "Similarity" in words or "similarity" in words
+        assert "0.40" in words
+    plain = item.model_copy(update={"contributions": {"keywords": 1.5}})
+    assert "points" not in why(plain) + item_html(plain) + why_line(plain)
 
 
 def test_the_query_carries_the_configured_weights(tmp_path: Path) -> None:

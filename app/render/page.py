@@ -25,7 +25,7 @@ from app.render import formats
 from app.render.builder import builder_form, feed_path
 from app.render.html import markdown_to_html
 from app.render.page_assets import CSP, SCRIPT, STYLE
-from app.render.why import personal_reasons
+from app.render.why import reasons
 
 __all__ = ["CSP", "PageMeta", "default_links", "feed_path", "render_error_page", "render_page"]
 
@@ -142,7 +142,7 @@ def why(item: ScoredPaper) -> str:
         parts.append(
             f"relevance <b>{item.relevance.score:g}/10</b>: {escape(item.relevance.reason)}"
         )
-    for label, text in personal_reasons(item):
+    for label, text in reasons(item):
         parts.append(f"{escape(label.lower())}: {escape(text)}")
     for name, value in item:
         if name not in _DRAWN and value not in (None, "", [], (), 0, 0.0, False):
