@@ -43,6 +43,7 @@ from app.errors import ConfigError
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
 from app.ranking.settings import EmbeddingsSettings
+from app.ranking.signals import Weights
 from app.redaction import validation_problems
 from app.summaries.settings import AISummary
 from app.validation import clean_keywords, known_categories
@@ -285,6 +286,16 @@ class Settings(BaseSettings):
 
         ua = f"arxiv-feeds/{__version__} (RSS filtering service; python-httpx)"
         return f"{ua} contact: {self.contact}" if self.contact else ua
+
+    def weights(self, *, similarity_weight: float = 1.0) -> Weights:
+        """What each ranking signal is worth, as configured (a profile gives its own
+        ``similarity_weight``)."""
+        return Weights(
+            keyword_weight=self.keyword_weight,
+            title_bonus=self.title_bonus,
+            relevance_weight=self.relevance_weight,
+            similarity_weight=similarity_weight,
+        )
 
     @classmethod
     def settings_customise_sources(

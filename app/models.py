@@ -2,7 +2,7 @@
 
 ``Paper`` is one announcement as arXiv lists it, ``Listing`` one fetched listing (one or more
 categories, one announcement day), ``FeedQuery`` what a feed asks for, and ``ScoredPaper`` a
-paper with the score and the keywords that earned it.
+paper with the points each signal earned it (``app.ranking.signals``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.ranking.signals import KEYWORDS, Weights, total
 
 
 class AnnounceType(StrEnum):
@@ -91,14 +93,12 @@ class FeedQuery(BaseModel):
     types: frozenset[AnnounceType] = frozenset({AnnounceType.NEW})
     min_score: float = 0.0
     limit: int = Field(default=30, ge=1)
-    keyword_weight: float = 1.0
-    title_bonus: float = 0.5
+    weights: Weights = Field(default_factory=Weights, description="What each signal is worth")
     days_back: int = Field(default=1, ge=1)
     profile: str | None = Field(default=None, description="The profile whose library ranks")
     like: tuple[str, ...] = Field(default=(), description="arXiv ids to rank by similarity to")
     dislike: tuple[str, ...] = Field(default=(), description="arXiv ids that push similar down")
     authors: tuple[str, ...] = Field(default=(), description="Followed authors: pinned first")
-    similarity_weight: float = 1.0
     min_similarity: float = 0.0
 
     @property
@@ -129,14 +129,12 @@ class FeedQuery(BaseModel):
             sorted(self.types),
             self.min_score,
             self.limit,
-            self.keyword_weight,
-            self.title_bonus,
+            self.weights.model_dump(),
             self.days_back,
             self.profile or "",
             list(self.like),
             list(self.dislike),
             [a.casefold() for a in self.authors],  # as app.ranking's author matching folds them
-            self.similarity_weight,
             self.min_similarity,
         ]
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
@@ -186,13 +184,18 @@ class Personal(BaseModel):
 
 
 class ScoredPaper(BaseModel):
-    """A paper that passed the filters, with its score and why."""
+    """A paper that passed the filters, with its score and why.
 
-    model_config = ConfigDict(frozen=True)
+    ``contributions`` are the points each signal adds (``app.ranking.signals``); the score is
+    their sum, never stored apart from them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     paper: Paper
-    score: float = Field(description="Keyword score + relevance weight x LLM rating")
-    keyword_score: float = 0.0
+    contributions: dict[str, float] = Field(
+        default_factory=dict, description="Points by signal (keywords, relevance, similarity)"
+    )
     matched: list[str] = Field(description="Configured keywords found in title or abstract")
     title_matched: list[str] = Field(description="Those of them found in the title")
     rank: int = Field(ge=1)
@@ -201,6 +204,16 @@ class ScoredPaper(BaseModel):
     similarity: float | None = Field(default=None, description="0-1, to the library and likes")
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+
+    @property
+    def score(self) -> float:
+        """The sum of the contributions."""
+        return total(self.contributions)
+
+    @property
+    def keyword_score(self) -> float:
+        """What the keywords add (keyword weight per keyword, title bonus per title match)."""
+        return self.contributions.get(KEYWORDS, 0.0)
 
 
 class RankedFeed(BaseModel):

@@ -25,7 +25,7 @@ from app.catalog.history import merge_papers
 from app.models import Listing, Paper, RankedFeed, Relevance, ScoredPaper
 from app.plan import FeedPlan
 from app.ranking.offload import off_loop
-from app.ranking.rank import rank, rank_days
+from app.ranking.rank import Evidence, rank, rank_days
 
 if TYPE_CHECKING:
     from app.models import Summary
@@ -105,29 +105,22 @@ async def build_feed(
     personal, notes = (
         await services.personal.personal(query, all_papers, profile, gathered.looked)
         if query.personal
-        else (None, ())
+        else ({}, ())
     )
     if ai is not None and rater is not None:
         limit = ai.relevance_candidates
+        known = Evidence(personal=personal)
         pool = await off_loop(
-            len(all_papers),
-            lambda: rank(all_papers, query, dedupe=dedupe, limit=limit, personal=personal),
+            len(all_papers), lambda: rank(all_papers, query, known, dedupe=dedupe, limit=limit)
         )
         papers = [c.paper for c in pool]
         relevance = await (
             rater.rate(papers, _left(deadline)) if plan.owned else rater.existing(papers)
         )
-    weight = ai.relevance_weight if ai else 0.0
+    evidence = Evidence(relevance=relevance, personal=personal)
     items = await off_loop(
         len(all_papers),
-        lambda: rank_days(
-            [d.papers for d in days],
-            query,
-            dedupe=dedupe,
-            relevance=relevance,
-            relevance_weight=weight,
-            personal=personal,
-        ),
+        lambda: rank_days([d.papers for d in days], query, evidence, dedupe=dedupe),
     )
     if ai is not None and ai.summarizer is not None and items:
         share = None

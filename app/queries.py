@@ -46,8 +46,7 @@ def default_query(settings: Settings) -> FeedQuery:
         types=frozenset(settings.announce_types),
         min_score=settings.min_score,
         limit=settings.max_papers,
-        keyword_weight=settings.keyword_weight,
-        title_bonus=settings.title_bonus,
+        weights=settings.weights(),
         days_back=settings.days_back,
     )
 

@@ -25,6 +25,7 @@ from app.models import (
     SimilarTo,
     Summary,
 )
+from app.ranking.signals import RELEVANCE, Weights
 from app.redaction import redact
 from app.render.feeds import doi_url
 
@@ -118,7 +119,7 @@ class PaperOut(BaseModel):
     code_links: list[CodeLink] = Field(
         description="Code, model, data or project pages named in the abstract"
     )
-    score: float = Field(description="keyword_score + relevance weight x relevance.score")
+    score: float = Field(description="The points of every signal (keywords, relevance, ...) added")
     keyword_score: float
     matched: list[str] = Field(description="Keywords found in title or abstract")
     title_matched: list[str] = Field(description="Those of them found in the title")
@@ -252,7 +253,7 @@ class KeywordPoints(BaseModel):
 
 
 class ScoreBreakdown(BaseModel):
-    """How the score is made: keywords x weights + relevance weight x LLM rating."""
+    """How the score is made: the points of each signal, added up."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -261,7 +262,10 @@ class ScoreBreakdown(BaseModel):
     relevance_weight: float = Field(description="0 when no LLM rates papers")
     keywords: list[KeywordPoints]
     keyword_score: float
-    relevance_points: float
+    relevance_points: float = Field(description="relevance_weight x the LLM's rating")
+    contributions: dict[str, float] = Field(
+        description="Points by signal (keywords, relevance, similarity, ...): total is their sum"
+    )
     total: float
 
 
@@ -277,26 +281,25 @@ class PaperDetail(PaperOut):
     breakdown: ScoreBreakdown
 
 
-def paper_detail(
-    item: ScoredPaper, *, matches: bool, keyword_weight: float, title_bonus: float, weight: float
-) -> PaperDetail:
-    """``item`` with the weights that scored it (``weight``: the relevance weight in use)."""
+def paper_detail(item: ScoredPaper, *, matches: bool, weights: Weights) -> PaperDetail:
+    """``item`` with the weights that scored it (and the points each signal earned it)."""
     in_title = set(item.title_matched)
     keywords = [
         KeywordPoints(
             keyword=k,
             in_title=k in in_title,
-            points=keyword_weight + (title_bonus if k in in_title else 0.0),
+            points=weights.keyword_weight + (weights.title_bonus if k in in_title else 0.0),
         )
         for k in item.matched
     ]
     breakdown = ScoreBreakdown(
-        keyword_weight=keyword_weight,
-        title_bonus=title_bonus,
-        relevance_weight=weight,
+        keyword_weight=weights.keyword_weight,
+        title_bonus=weights.title_bonus,
+        relevance_weight=weights.relevance_weight,
         keywords=keywords,
         keyword_score=item.keyword_score,
-        relevance_points=item.score - item.keyword_score,
+        relevance_points=item.contributions.get(RELEVANCE, 0.0),
+        contributions=item.contributions,
         total=item.score,
     )
     return PaperDetail.of(item, matches_filters=matches, breakdown=breakdown)

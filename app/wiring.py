@@ -290,7 +290,6 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
         interests=settings.interests,
         max_to_summarize=cfg.max_papers_to_summarize,
         time_budget=cfg.time_budget,
-        relevance_weight=settings.relevance_weight,
         relevance_candidates=settings.relevance_max_candidates,
         llm=llm,
     )

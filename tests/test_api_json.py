@@ -242,6 +242,7 @@ async def test_paper_by_id_with_or_without_version(client: httpx.AsyncClient) ->
     assert {"RL", "Network"} == {k["keyword"] for k in breakdown["keywords"] if k["in_title"]}
     assert sum(k["points"] for k in breakdown["keywords"]) == breakdown["keyword_score"]
     assert breakdown["total"] == paper["score"] == 7.0
+    assert breakdown["contributions"] == {"keywords": 7.0}  # no LLM: no relevance points
     assert "rank" not in paper
     assert plain.headers["etag"]
     cached = await client.get(

@@ -155,7 +155,7 @@ def ranked(
     scored = [
         ScoredPaper(
             paper=p,
-            score=2.5,
+            contributions={"keywords": 2.5},
             matched=[],
             title_matched=[],
             rank=rank,

@@ -13,6 +13,7 @@ from app.models import AnnounceType, FeedQuery, Paper
 from app.ranking.index import find_keywords
 from app.ranking.keywords import compile_keywords
 from app.ranking.rank import rank
+from app.ranking.signals import Weights
 from tests.conftest import ALL4, listing
 
 NOW = datetime(2026, 1, 6, tzinfo=UTC)
@@ -78,7 +79,9 @@ def test_score_weights_title_and_abstract() -> None:
     assert scored.score == 4.0
     assert scored.matched == ["LLM", "Efficient", "Fast"]
     assert scored.title_matched == ["LLM", "Efficient"]
-    (weighted,) = rank([p], query(keywords=("LLM",), keyword_weight=2, title_bonus=3))
+    (weighted,) = rank(
+        [p], query(keywords=("LLM",), weights=Weights(keyword_weight=2, title_bonus=3))
+    )
     assert weighted.score == 5.0
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.models import FeedQuery
 from app.ranking.index import INDEXES
 from app.ranking.keywords import distinct_keywords, match_form
-from app.ranking.offload import THREAD_ABOVE, rank_off_loop
+from app.ranking.offload import THREAD_ABOVE, off_loop
 from app.ranking.rank import rank
 from tests.conftest import make_paper as paper
 
@@ -97,7 +97,7 @@ async def test_a_large_ranking_does_not_block_the_event_loop() -> None:
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0.02)
     start = time.perf_counter()
-    ranked = await rank_off_loop(papers, query)
+    ranked = await off_loop(len(papers), lambda: rank(papers, query))
     took = time.perf_counter() - start
     done.set()
     await ticker

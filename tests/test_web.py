@@ -143,8 +143,8 @@ def one_paper_page(item: ScoredPaper, sample: bool = False) -> str:
 def test_each_paper_says_why_it_is_there() -> None:
     relevance = Relevance(score=8, reason="Agents <b>planning</b>", model="m")
     item = ScoredPaper(
-        paper=paper(), score=2.5, matched=["agents", "planning"], title_matched=["planning"],
-        rank=1, relevance=relevance,
+        paper=paper(), contributions={"keywords": 2.5}, matched=["agents", "planning"],
+        title_matched=["planning"], rank=1, relevance=relevance,
     )  # fmt: skip
     page = one_paper_page(item)
     why = re.search(r'<p class="why">(.*?)</p>', page)
@@ -163,12 +163,12 @@ class FollowedPaper(ScoredPaper):
 
 def test_further_reasons_are_shown_too() -> None:
     item = FollowedPaper(
-        paper=paper(), score=1, matched=[], title_matched=[], rank=1,
+        paper=paper(), matched=[], title_matched=[], rank=1,
         followed_authors=["Author 1", "<Author 2>"],
     )  # fmt: skip
     page = one_paper_page(item)
     assert "followed authors: Author 1, &lt;Author 2&gt;" in page
-    quiet = FollowedPaper(paper=paper(), score=1, matched=[], title_matched=[], rank=1)
+    quiet = FollowedPaper(paper=paper(), matched=[], title_matched=[], rank=1)
     assert "followed authors" not in one_paper_page(quiet)
 
 
@@ -185,7 +185,7 @@ def test_tldr_is_visible_and_the_rest_folded() -> None:
     )  # fmt: skip
     abstract = "We plan. " * 80 + "Code: https://github.com/org/planner."
     item = ScoredPaper(
-        paper=paper(abstract, authors=12), score=1, matched=[], title_matched=[], rank=1,
+        paper=paper(abstract, authors=12), matched=[], title_matched=[], rank=1,
         summary=summary,
     )  # fmt: skip
     page = one_paper_page(item)
@@ -202,7 +202,7 @@ def test_tldr_is_visible_and_the_rest_folded() -> None:
 
 
 def test_a_short_abstract_is_shown_whole() -> None:
-    item = ScoredPaper(paper=paper("Short. Cut mid"), score=1, matched=[], title_matched=[], rank=1)
+    item = ScoredPaper(paper=paper("Short. Cut mid"), matched=[], title_matched=[], rank=1)
     page = one_paper_page(item, sample=True)
     assert '<div class="tldr"><b>Abstract:</b> <p>Short. Cut mid…</p></div>' in page
     assert "<details>" not in page.split('<main id="papers">')[1].split("</main>")[0]
@@ -277,9 +277,7 @@ def test_summaries_are_sanitized() -> None:
         versioned_id="2601.00001v1", model="m<o>del", language="en", source="abstract",
         markdown=markdown, created_at=when,
     )  # fmt: skip
-    item = ScoredPaper(
-        paper=paper, score=1, matched=["x"], title_matched=[], rank=1, summary=summary
-    )
+    item = ScoredPaper(paper=paper, matched=["x"], title_matched=[], rank=1, summary=summary)
     feed = RankedFeed(
         query=FeedQuery(categories=("cs.AI",)), listing_day=date(2026, 1, 6), fetched_at=when,
         total_listed=1, items=[item],

@@ -2,9 +2,9 @@
 
 E-mail and every webhook kind show the same facts: rank and title, the abstract page, authors,
 category, score and announce type, why the paper is there (matched keywords, the LLM's
-relevance reason), code links, DOI and journal reference, the LLM summary (its Markdown) or
-else the abstract. Each channel lays them out in its own format, escapes every field for its
-markup and cuts them to its limits (``fit``).
+relevance reason, any further signal's points), code links, DOI and journal reference, the LLM
+summary (its Markdown) or else the abstract. Each channel lays them out in its own format,
+escapes every field for its markup and cuts them to its limits (``fit``).
 
 Links are only ones built here: the arXiv abstract page and PDF from the paper's id, the DOI's
 ``https://doi.org/`` link, and the code links ``app.arxiv.links`` finds, each passed through
@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
 from app.render.feeds import doi_url
+from app.render.why import signal_reasons
 
 # RFC 3986 reserved and unreserved characters, less those some markup reads: ( ) [ ] ' *
 _URL_SAFE = "/:?#@!$&+,;=%-._~"
@@ -123,12 +124,13 @@ def facts_line(item: ScoredPaper) -> str:
 
 
 def why_line(item: ScoredPaper) -> str:
-    """Why the paper is in the digest: its keywords and the LLM's reason."""
+    """Why the paper is in the digest: its keywords, the LLM's reason, other signals' points."""
     parts = []
     if item.matched:
         parts.append("matched " + ", ".join(item.matched))
     if item.relevance is not None:
         parts.append(f"relevance {item.relevance.score:g}/10: {item.relevance.reason}")
+    parts += [f"{label.lower()} {text}" for label, text in signal_reasons(item)]
     return "; ".join(parts) or "all papers are kept (no keywords)"
 
 

@@ -241,12 +241,10 @@ def resolve(name: str, profile: Profile, settings: Settings) -> FeedQuery:
         min_score=settings.min_score if profile.min_score is None else profile.min_score,
         limit=profile.max_papers or settings.max_papers,
         days_back=profile.days_back or settings.days_back,
-        keyword_weight=settings.keyword_weight,
-        title_bonus=settings.title_bonus,
+        weights=settings.weights(similarity_weight=profile.similarity_weight),
         profile=name,
         like=tuple(profile.like),
         dislike=tuple(profile.dislike),
         authors=tuple(profile.authors),
-        similarity_weight=profile.similarity_weight,
         min_similarity=profile.min_similarity,
     )

@@ -8,11 +8,7 @@ a thread hop would cost more than the ranking.
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable, Mapping, Sequence
-
-from app.models import FeedQuery, Paper, Relevance, ScoredPaper
-from app.ranking.rank import rank
+from collections.abc import Callable
 
 THREAD_ABOVE = 300  # papers
 
@@ -22,25 +18,3 @@ async def off_loop[T](size: int, call: Callable[[], T]) -> T:
     if size <= THREAD_ABOVE:
         return call()
     return await asyncio.to_thread(call)
-
-
-async def rank_off_loop(
-    papers: Sequence[Paper],
-    query: FeedQuery,
-    *,
-    dedupe: bool = True,
-    relevance: Mapping[str, Relevance] | None = None,
-    relevance_weight: float = 0.0,
-    limit: int | None = None,
-) -> list[ScoredPaper]:
-    """``rank(...)``, in a worker thread when there are more than ``THREAD_ABOVE`` papers."""
-    call = functools.partial(
-        rank,
-        papers,
-        query,
-        dedupe=dedupe,
-        relevance=relevance,
-        relevance_weight=relevance_weight,
-        limit=limit,
-    )
-    return await off_loop(len(papers), call)

@@ -25,7 +25,7 @@ from app.arxiv import taxonomy
 from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
 from app.render.html import markdown_to_html
-from app.render.why import personal_reasons
+from app.render.why import reasons
 
 CATEGORY_SCHEME = "https://arxiv.org/category_taxonomy"
 
@@ -97,7 +97,7 @@ def item_html(item: ScoredPaper) -> str:
             f"<p><strong>Relevance:</strong> {item.relevance.score:g}/10 · "
             f"{escape(item.relevance.reason)}</p>"
         )
-    for label, text in personal_reasons(item):
+    for label, text in reasons(item):
         parts.insert(3, f"<p><strong>{label}:</strong> {escape(text)}</p>")
     if p.journal_ref:
         parts.append(f"<p><strong>Journal ref:</strong> {escape(p.journal_ref)}</p>")

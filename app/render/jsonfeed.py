@@ -36,7 +36,7 @@ class ArxivExtension(BaseModel):
     about: str = Field(description="Where this extension is described (the service's /docs)")
     versioned_id: str = Field(description="e.g. 2601.01209v1")
     rank: int = Field(ge=1)
-    score: float = Field(description="Keyword score + relevance weight x LLM rating")
+    score: float = Field(description="The points of every signal (keywords, relevance, ...) added")
     matched: list[str] = Field(description="Keywords found in title or abstract")
     announce_type: AnnounceType
     license: str | None = Field(description="The license URL arXiv gives")

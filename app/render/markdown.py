@@ -27,7 +27,7 @@ from urllib.parse import quote
 from app.arxiv.links import code_links
 from app.models import RankedFeed, ScoredPaper
 from app.render.feeds import doi_url
-from app.render.why import personal_reasons
+from app.render.why import reasons
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -151,7 +151,7 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     if item.relevance is not None:
         reason = escape_inline(item.relevance.reason)
         lines.append(f"**Relevance**: {item.relevance.score:g}/10 ({reason})  ")
-    lines += [f"**{label}**: {escape_inline(text)}  " for label, text in personal_reasons(item)]
+    lines += [f"**{label}**: {escape_inline(text)}  " for label, text in reasons(item)]
     lines += [
         f"**Type**: {p.announce_type.value}  ",
         f"**ArXiv ID**: {escape_inline(p.versioned_id)}  ",

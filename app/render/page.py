@@ -25,7 +25,7 @@ from app.render import formats
 from app.render.builder import builder_form, feed_path
 from app.render.html import markdown_to_html
 from app.render.page_assets import CSP, SCRIPT, STYLE
-from app.render.why import personal_reasons
+from app.render.why import reasons
 
 __all__ = ["CSP", "PageMeta", "default_links", "feed_path", "render_error_page", "render_page"]
 
@@ -39,8 +39,8 @@ _CODE = re.compile(
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
-_DRAWN = {"paper", "score", "keyword_score", "matched", "title_matched", "rank", "relevance",
-          "summary", "similarity", "similar_to", "author_match"}  # fmt: skip
+_DRAWN = {"paper", "contributions", "matched", "title_matched", "rank", "relevance", "summary",
+          "similarity", "similar_to", "author_match"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ def why(item: ScoredPaper) -> str:
         parts.append(
             f"relevance <b>{item.relevance.score:g}/10</b>: {escape(item.relevance.reason)}"
         )
-    for label, text in personal_reasons(item):
+    for label, text in reasons(item):
         parts.append(f"{escape(label.lower())}: {escape(text)}")
     for name, value in item:
         if name not in _DRAWN and value not in (None, "", [], (), 0, 0.0, False):

@@ -1,8 +1,22 @@
-"""Why a paper is in a personal feed, in words every format shows (pure)."""
+"""Why a paper is in a feed, in words every format shows (pure).
+
+Every format draws the keywords, the LLM's rating and the personal reasons (followed authors,
+similarity) its own way. Any other signal's points in ``ScoredPaper.contributions`` (one added
+to ``app.ranking.signals``) come as a further reason with its points, so each format shows it
+without knowing it by name.
+"""
 
 from __future__ import annotations
 
 from app.models import ScoredPaper
+from app.ranking.signals import KEYWORDS, RELEVANCE, SIMILARITY
+
+DRAWN = frozenset({KEYWORDS, RELEVANCE, SIMILARITY})  # shown with their evidence, not as points
+
+
+def reasons(item: ScoredPaper) -> list[tuple[str, str]]:
+    """``(label, text)`` pairs: the personal reasons, then every further signal's points."""
+    return personal_reasons(item) + signal_reasons(item)
 
 
 def personal_reasons(item: ScoredPaper) -> list[tuple[str, str]]:
@@ -19,3 +33,13 @@ def personal_reasons(item: ScoredPaper) -> list[tuple[str, str]]:
         text = f"{item.similarity:.2f}" + (f", closest to {near}" if near else "")
         reasons.append(("Similarity", text))
     return reasons
+
+
+def signal_reasons(item: ScoredPaper) -> list[tuple[str, str]]:
+    """``(label, text)`` for each contribution no format draws by name: ``("Feedback", "+2
+    points")`` for a ``feedback`` signal worth 2."""
+    return [
+        (name.replace("_", " ").capitalize(), f"{points:+.3g} points")
+        for name, points in item.contributions.items()
+        if name not in DRAWN
+    ]

@@ -154,14 +154,9 @@ async def paper(arxiv_id: str, request: Request, services: ServicesDep) -> Respo
         cats = "+".join(every.categories)
         hint = f"the listing has {', '.join(others)}" if others else LIST_HINT
         raise NotFound(f"{arxiv_id[:40]!r} is not in the current listing of {cats}", hint=hint)
-    ai = services.ai
-    detail = paper_detail(
-        item,
-        matches=matches,
-        keyword_weight=every.keyword_weight,
-        title_bonus=every.title_bonus,
-        weight=ai.relevance_weight if ai is not None else 0.0,
-    )
+    rated = services.ai is not None  # else no rating, and the relevance weight shows as 0
+    weights = every.weights if rated else every.weights.model_copy(update={"relevance_weight": 0.0})
+    detail = paper_detail(item, matches=matches, weights=weights)
     changed = max([item.paper.published] + ([item.summary.created_at] if item.summary else []))
     rendered = Rendered.of(detail.model_dump_json().encode(), JSON, changed)
     return respond(request, rendered, feed)

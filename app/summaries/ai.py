@@ -22,7 +22,6 @@ class AIServices:
     interests: str | None  # the configured feed's
     max_to_summarize: int
     time_budget: float
-    relevance_weight: float
     relevance_candidates: int
     llm: LLMClient
     _raters: dict[str, RelevanceRater] = field(default_factory=dict)
