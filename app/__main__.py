@@ -1,6 +1,7 @@
 """Command line: ``python -m app refresh`` runs the daily refresh from a shell or a CI job;
 ``python -m app digest -o README.md`` runs it too, then writes the Markdown digest;
-``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest.
+``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest;
+``python -m app profile-token NAME`` prints a profile's own token.
 
 They say on stderr what they do (the listing, whether summaries are on and why not, a progress
 bar, a final line) and exit with a code ``EXIT_CODES`` lists; the refresh report (JSON) goes to
@@ -40,6 +41,7 @@ DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
   python -m app refresh              fetch today's listing, rank it, summarize the top papers
   python -m app digest -o README.md  the same, then write the Markdown digest
   python -m app deliver [--dry-run]  send (or show) the digest by e-mail or webhook
+  python -m app profile-token NAME   print the token that may change profile NAME
 
 Settings come from config.json and ARXIV_FEEDS_* variables, as for the service."""
 
@@ -204,6 +206,26 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
     return 3 if failed else 0
 
 
+async def run_profile_token(name: str) -> int:
+    """Print the token of the existing profile ``name`` (needs ``feedback_secret``)."""
+    from app.config import load_settings
+    from app.profiles.tokens import profile_token, secret_of
+    from app.wiring import build_services
+
+    settings = load_settings()
+    token = profile_token(secret_of(settings), name)
+    if token is None:
+        print("error: profiles have no tokens: set FEEDBACK_SECRET", file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    try:
+        await services.profiles.get(name)
+    finally:
+        await services.aclose()
+    print(token)
+    return 0
+
+
 def unwritable(output: str) -> str | None:
     """Why the digest cannot go to ``output`` (checked before any work), or None."""
     if output == "-":
@@ -282,7 +304,22 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run", action="store_true", help="print what would be sent; send nothing"
     )
     cmd.add_argument("--budget", type=float, help="seconds the LLM work may take")
+    cmd = commands.add_parser(
+        "profile-token",
+        help="print a profile's own token",
+        description="Print the token with which profile NAME's owner may change it "
+        "(derived from FEEDBACK_SECRET: changing the secret changes every token).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmd.add_argument("name", help="the profile's name")
     args = parser.parse_args(argv)
+    if args.command == "profile-token":
+        try:
+            return asyncio.run(run_profile_token(args.name))
+        except ArxivFeedsError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
     handler = setup_logging()
     try:
         if args.command == "digest":

@@ -206,6 +206,14 @@ class Settings(BaseSettings):
         description="Bearer token for PUT/DELETE /api/profiles/{name}; unset disables them",
     )
     max_profiles: int = Field(default=100, ge=0, le=10000, description="Stored profiles")
+    feedback_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "feedback_secret", "FEEDBACK_SECRET", "ARXIV_FEEDS_FEEDBACK_SECRET"
+        ),
+        description="Signs profiles' tokens and feedback links; unset: neither exists. "
+        "Changing it changes every token and link",
+    )
 
     # -- delivery (optional) --
     delivery: Delivery | None = Field(
