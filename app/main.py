@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.errors import ArxivFeedsError, ConfigError
 from app.http_basics import HTTPBasics, public_prefixes
-from app.routes import api, cron, docs, feeds, opml, papers, profiles, web
+from app.routes import api, cron, docs, feedback, feeds, opml, papers, profiles, web
 from app.wiring import Runtime
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ def create_app(
     app.include_router(papers.router)
     app.include_router(cron.router)
     app.include_router(profiles.router())
+    app.include_router(feedback.router)
     app.include_router(web.router)
     app.include_router(docs.router)
     return app

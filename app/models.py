@@ -100,6 +100,9 @@ class FeedQuery(BaseModel):
     dislike: tuple[str, ...] = Field(default=(), description="arXiv ids that push similar down")
     authors: tuple[str, ...] = Field(default=(), description="Followed authors: pinned first")
     min_similarity: float = 0.0
+    hidden: tuple[str, ...] = Field(
+        default=(), description="arXiv ids left out (the owner's 'less like this')"
+    )
 
     @property
     def personal(self) -> bool:
@@ -136,6 +139,7 @@ class FeedQuery(BaseModel):
             list(self.dislike),
             [a.casefold() for a in self.authors],  # as app.ranking's author matching folds them
             self.min_similarity,
+            sorted(self.hidden),
         ]
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
@@ -183,6 +187,16 @@ class Personal(BaseModel):
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
 
 
+class FeedbackLinks(BaseModel):
+    """The two signed feedback URLs of a paper in an owner's profile feed (GET: a page asking
+    to confirm; POST: recorded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    more: str = Field(description="More like this")
+    less: str = Field(description="Less like this (the paper leaves the feed)")
+
+
 class ScoredPaper(BaseModel):
     """A paper that passed the filters, with its score and why.
 
@@ -204,6 +218,9 @@ class ScoredPaper(BaseModel):
     similarity: float | None = Field(default=None, description="0-1, to the library and likes")
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    feedback: FeedbackLinks | None = Field(
+        default=None, description="Signed feedback URLs (only in an owner's profile feed)"
+    )
 
     @property
     def score(self) -> float:

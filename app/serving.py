@@ -18,11 +18,14 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from app.arxiv.schedule import next_update
+from app.catalog.history import merge_papers
 from app.errors import ConfigError, InvalidQuery, ResponseTooLarge
 from app.http_cache import Rendered, cache_headers, is_not_modified
-from app.models import FeedQuery, RankedFeed
+from app.models import FeedQuery, Paper, RankedFeed
 from app.pipeline import feed_for
-from app.plan import plan_feed
+from app.plan import FeedPlan, plan_feed
+from app.profiles import feedback
+from app.profiles.tokens import secret_of
 from app.queries import (
     FEED_NAMES,
     FEED_PARAMETERS,
@@ -251,7 +254,8 @@ async def serve_digest(
     services = await get_services(request)
     settings = services.settings
     query = request_query(request, services, categories, base=profile.query if profile else None)
-    feed = await feed_for(services, plan_feed(services, query, profile))
+    plan = plan_feed(services, query, profile)
+    feed = await feed_for(services, plan)
     address = base_url(request, settings.public_url)
     template = read_template(settings)
     layout = hashlib.sha256((template or "").encode()).hexdigest()[:16]
@@ -269,7 +273,8 @@ async def serve_digest(
             feeds=feed_links(prefix),
             template=template,
         )
-        return Rendered.of(form.render(shown, meta), form.media_type, feed.updated())
+        body = form.render(with_feedback(shown, plan, address, settings), meta)
+        return Rendered.of(body, form.media_type, feed.updated())
 
     response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -294,7 +299,8 @@ async def serve_feed(
     services = await get_services(request)
     settings = services.settings
     query = request_query(request, services, categories, base=profile.query if profile else None)
-    feed = await feed_for(services, plan_feed(services, query, profile))
+    plan = plan_feed(services, query, profile)
+    feed = await feed_for(services, plan)
     # keyed by what the body depends on: format, address, path, parsed query, title and the
     # note naming the parameters the service ignored (kept with strangers' bodies, so that
     # made-up parameters never evict the owner's)
@@ -306,7 +312,8 @@ async def serve_feed(
         url = self_url(request, settings.public_url)
         form = FORMATS[fmt]
         meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
-        return Rendered.of(form.render(shown, meta), form.media_type, feed.updated())
+        body = form.render(with_feedback(shown, plan, address, settings), meta)
+        return Rendered.of(body, form.media_type, feed.updated())
 
     response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
     if ignored:
@@ -334,7 +341,8 @@ async def serve_page(
     """The reading page of the configured feed or ``profile``'s, as defined, cached and
     conditional like the feeds."""
     query = profile.query if profile is not None else services.configured
-    feed = await feed_for(services, plan_feed(services, query, profile))
+    plan = plan_feed(services, query, profile)
+    feed = await feed_for(services, plan)
     base = base_url(request, services.settings.public_url)
     extras = hashlib.sha256(repr((title, feed_paths, links)).encode()).hexdigest()[:16]
     key = f"page|{base}|{query.cache_key}|{extras}"
@@ -352,10 +360,28 @@ async def serve_page(
             keywords=query.keywords,
             exclude=query.exclude,
             min_score=query.min_score,
+            owner=plan.name,
             **extra,
         )
-        return Rendered.of(render_page(feed, meta), HTML, feed.updated())
+        shown = with_feedback(feed, plan, base, services.settings)
+        return Rendered.of(render_page(shown, meta), HTML, feed.updated())
 
     response = respond(request, services.render(key, feed, make), feed)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def with_feedback(feed: RankedFeed, plan: FeedPlan, base: str, settings: Settings) -> RankedFeed:
+    """``feed`` with signed feedback links on each item when it is a profile's feed as defined
+    (and a ``feedback_secret`` is set); any other feed as it is."""
+    if not plan.owned or plan.name is None:
+        return feed
+    return feedback.links(feed, base, plan.name, secret_of(settings))
+
+
+async def listed_paper(services: Services, query: FeedQuery, arxiv_id: str) -> Paper | None:
+    """The paper ``arxiv_id`` (newest version) among the days ``query``'s feed draws on."""
+    listing = await services.catalog.get(query.categories)
+    days = await services.catalog.history.recent(listing, query.days_back)
+    found = [p for p in merge_papers(days) if p.arxiv_id == arxiv_id]
+    return max(found, key=lambda p: p.version, default=None)

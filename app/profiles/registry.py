@@ -6,6 +6,9 @@ profile in the store (``profile:<name>``, with its parsed library) where every i
 it: that is how a serverless deployment changes a library without a commit. A stored profile
 takes precedence over a configured one of the same name; deleting it brings that one back.
 
+A profile as found carries its feedback (``app.profiles.feedback``): its query counts the
+reader's "more like this" as likes and "less like this" as dislikes, and leaves the latter out.
+
 ``owner_categories()`` are the categories of every feed the owner defined (the configured feed
 and each profile, configured or stored), as every instance reads them from the store: the
 catalog fetches them without drawing on the strangers' budget.
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ConfigError, Conflict, InvalidQuery, UnknownProfile
 from app.models import FeedQuery
+from app.profiles.feedback import FeedbackBook, Judgement, merge
 from app.profiles.model import Profile, check_name
 from app.redaction import validation_problems
 
@@ -98,6 +102,9 @@ class ProfileRegistry:
         self._raw: dict[str, bytes] = {}  # as last read: unchanged bytes keep the same object
         self._index: tuple[list[str], float] | None = None
         self._owner: tuple[frozenset[str], float] | None = None
+        self.feedback = FeedbackBook(store, lambda: self.clock())
+        # by name: (the profile as defined, its judgements, the two merged), kept while unchanged
+        self._merged: dict[str, tuple[ProfileFeed, tuple[Judgement, ...], ProfileFeed]] = {}
 
     async def names(self) -> list[str]:
         """Every profile's name, sorted."""
@@ -108,9 +115,19 @@ class ProfileRegistry:
         return [await self.get(name) for name in await self.names()]
 
     async def find(self, name: str) -> ProfileFeed | None:
-        """The profile called ``name``, or None."""
-        stored = await self._load(name)
-        return stored or self.configured.get(name)
+        """The profile called ``name`` with its feedback, or None."""
+        defined = await self._load(name) or self.configured.get(name)
+        if defined is None:
+            return None
+        judged = await self.feedback.judgements(name)
+        if not judged:
+            return defined
+        held = self._merged.get(name)
+        if held is not None and held[0] is defined and held[1] is judged:
+            return held[2]  # the same object while nothing changed: its scorer is kept
+        feed = replace(defined, query=merge(defined.query, judged))
+        self._merged[name] = (defined, judged, feed)
+        return feed
 
     async def get(self, name: str) -> ProfileFeed:
         """The profile called ``name``; a 404 naming the close ones when there is none."""
@@ -177,6 +194,8 @@ class ProfileRegistry:
                 )
             await self.get(name)  # the usual 404
         await self.store.delete(f"profile:{name}")
+        if name not in self.configured:  # else its feedback stays with the configured one
+            await self.feedback.forget(name)
         rest = [n for n in names if n != name]
         await self.store.set(INDEX, json.dumps(rest).encode())
         self._stored[name] = (None, self.clock())

@@ -144,9 +144,10 @@ def _candidates(
     positions: Iterable[int] = range(len(listed)) if everyone else sorted(counts)
     out: list[tuple[_Key, int, dict[str, float]]] = []
     orders: dict[tuple[str, ...], int] = {}
+    hidden = frozenset(query.hidden)
     for i in positions:
         paper = listed[i]
-        if paper.announce_type not in query.types or i in excluded:
+        if paper.announce_type not in query.types or i in excluded or paper.arxiv_id in hidden:
             continue
         vid = paper.versioned_id
         mine = personal.get(vid)

@@ -23,8 +23,9 @@ from app.arxiv import taxonomy
 from app.models import RankedFeed, ScoredPaper
 from app.render import formats
 from app.render.builder import builder_form, feed_path
+from app.render.feedback_page import buttons, owner_form
 from app.render.html import markdown_to_html
-from app.render.page_assets import CSP, SCRIPT, STYLE
+from app.render.page_assets import CSP, html_document
 from app.render.why import reasons
 
 __all__ = ["CSP", "PageMeta", "default_links", "feed_path", "render_error_page", "render_page"]
@@ -40,7 +41,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
 _DRAWN = {"paper", "contributions", "matched", "title_matched", "rank", "relevance", "summary",
-          "similarity", "similar_to", "author_match"}  # fmt: skip
+          "similarity", "similar_to", "author_match", "feedback"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class PageMeta:
     feed_paths: Mapping[str, str] = field(default_factory=formats.feed_paths)
     category_feeds: bool = True
     links: tuple[tuple[str, str], ...] = field(default_factory=lambda: default_links())
+    owner: str | None = None  # the profile whose owner's form the page offers
 
 
 def default_links() -> tuple[tuple[str, str], ...]:
@@ -71,16 +73,6 @@ def default_links() -> tuple[tuple[str, str], ...]:
         *formats.document_links(),
         ("JSON API", "/docs"),
     )
-
-
-def _document(title: str, body: str) -> bytes:
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="color-scheme" content="light dark">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
-        f"<body>\n{body}\n<script>{SCRIPT}</script></body></html>\n"
-    ).encode()
 
 
 # -- one paper --------------------------------------------------------------------------------
@@ -191,6 +183,8 @@ def _paper(item: ScoredPaper, cut: bool) -> str:
     ]
     if p.announce_type != "new":
         links.append(f"<span>{escape(p.announce_type.value)}</span>")
+    if item.feedback is not None:
+        links.append(buttons(item.feedback))
     return (
         f'<li id="p-{escape(p.arxiv_id)}"><article>'
         f'<h2><span class="rank">{item.rank}.</span><a href="{escape(p.link)}">'
@@ -299,9 +293,9 @@ def render_page(feed: RankedFeed, meta: PageMeta) -> bytes:
 <nav aria-label="On this page"><a href="#subscribe">Subscribe</a><a href="#build">Build a feed</a>
 </nav></header>{notices(feed)}
 <div class="layout"><main id="papers">{papers}{more}</main>
-<aside>{_subscribe(meta)}
+<aside>{_subscribe(meta)}{owner_form(meta.owner) if meta.owner else ""}
 <section id="build" class="box"><h2>Build a feed</h2>{builder}</section></aside></div>"""
-    return _document(title, body)
+    return html_document(title, body)
 
 
 def render_error_page(status: int, message: str, hint: str | None) -> bytes:
@@ -311,4 +305,4 @@ def render_error_page(status: int, message: str, hint: str | None) -> bytes:
         f"<h1>That feed cannot be built ({status})</h1><p>{escape(message)}</p>{extra}"
         '<p><a href="/#build">Back to the feed builder</a></p>'
     )
-    return _document("Feed builder: error", body)
+    return html_document("Feed builder: error", body)

@@ -3,7 +3,8 @@
 The page works without the script: every link is a link, the builder is a plain ``GET /build``
 form with a checkbox per category (grouped by archive in ``<details>``), summaries and
 abstracts fold with ``<details>``. The script only adds: copy buttons, the category filter
-(search as you type), the feed URL shown live, and a preview from ``/api/papers``.
+(search as you type), the feed URL shown live, a preview from ``/api/papers``, and on a
+profile's page the owner's form (sent with the token the owner types, never kept).
 Both are allowed by their sha256 hashes in ``CSP``; nothing else may run or load.
 """
 
@@ -76,6 +77,8 @@ padding:.15rem 0}.catlist summary small{margin-left:.3rem}
 .catlist label{display:flex;gap:.45rem;align-items:baseline;font-weight:400;
 font-size:.86rem;margin:0;padding:.12rem 0 .12rem .9rem}
 .catlist label input{width:auto;margin:0;flex:none}.catlist label b{font-weight:600}
+form.fb{display:inline}form.fb button{font-size:.8rem;padding:.1rem .5rem}
+#owner-form label{display:block;margin:.4rem 0}#owner-form textarea,#owner-form input{width:100%}
 .actions{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap;margin-top:.8rem}
 #preview{font-size:.88rem}#preview ol{padding-left:1.2rem}
 """
@@ -106,6 +109,38 @@ SCRIPT = """
     });
   }
   for (const i of $$('input.url[readonly]')) i.addEventListener('focus', () => i.select());
+  const owner = $('#owner-form');
+  if (owner) {
+    const api = $('#owner').dataset.api, said = $('#owner-out');
+    const types = {bib: 'application/x-bibtex', bibtex: 'application/x-bibtex',
+      ris: 'application/x-research-info-systems', json: 'application/vnd.citationstyles.csl+json',
+      csv: 'text/csv', txt: 'text/plain'};
+    const lines = (v) => v.split('\n').map((w) => w.trim()).filter(Boolean);
+    owner.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const auth = {Authorization: 'Bearer ' + owner.elements.token.value.trim()};
+      const send = async (body, type, method) => {
+        const r = await fetch(api, {method, body, headers: {...auth, 'Content-Type': type}});
+        const out = await r.json().catch(() => ({}));
+        if (!r.ok) throw new Error(out.error ? out.error.message : 'HTTP ' + r.status);
+      };
+      try {
+        const file = owner.elements.library.files[0];
+        if (file) {
+          const ext = file.name.split('.').pop().toLowerCase();
+          await send(file, types[ext] || 'application/octet-stream', 'PUT');
+        }
+        const change = {};
+        for (const k of ['keywords', 'authors']) {
+          const v = lines(owner.elements[k].value);
+          if (v.length) change[k] = v;
+        }
+        const json = JSON.stringify(change);
+        if (Object.keys(change).length) await send(json, 'application/json', 'PATCH');
+        said.textContent = 'Saved: the feed shows it on its next read.';
+      } catch (err) { said.textContent = 'Not saved: ' + err.message; }
+    });
+  }
   const form = $('#builder');
   if (!form) return;
   const out = $('#built'), paths = JSON.parse(form.dataset.paths);
@@ -187,6 +222,19 @@ SCRIPT = """
 def csp_hash(text: str) -> str:
     """The CSP source expression allowing exactly ``text`` inline."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def html_document(title: str, body: str) -> bytes:
+    """A whole page: ``body`` with the one style and the one script."""
+    from html import escape
+
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n"
+        f"<body>\n{body}\n<script>{SCRIPT}</script></body></html>\n"
+    ).encode()
 
 
 SCRIPT_HASH = csp_hash(SCRIPT)

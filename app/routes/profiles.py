@@ -1,6 +1,8 @@
 """Profiles: ``/p/{name}/<format>`` for every registered format (``/p/{name}/rss``, ``/atom``,
-``/feed.json``, ``/digest.md``), its reading page ``/p/{name}/``; ``/api/profiles`` (list),
-``PUT`` and ``DELETE /api/profiles/{name}`` (Bearer ``ADMIN_TOKEN``).
+``/feed.json``, ``/digest.md``), its reading page ``/p/{name}/``; ``/api/profiles`` (list);
+``GET`` (with its feedback), ``PUT``, ``PATCH`` and ``DELETE /api/profiles/{name}`` (Bearer
+``ADMIN_TOKEN`` or the profile's own token, ``app.auth.owns_profile``); its token
+``GET /api/profiles/{name}/token`` (``ADMIN_TOKEN`` only).
 
 A profile's feeds take the same query parameters as any feed; with an override they rank
 for that request only and spend no LLM money. ``router()`` makes the routes when the app is
@@ -10,6 +12,7 @@ created, one per format registered then.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -17,10 +20,13 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from app.auth import check_bearer
+from app.auth import check_bearer, check_owner, is_admin
 from app.delivery.addresses import private_webhooks, refusal
-from app.errors import InvalidQuery, PayloadTooLarge
+from app.errors import Forbidden, InvalidQuery, PayloadTooLarge
+from app.profiles.feedback import Judgement
+from app.profiles.model import Profile
 from app.profiles.registry import ProfileFeed
+from app.profiles.tokens import profile_token, secret_of
 from app.redaction import validation_problems
 from app.render.formats import FORMATS, Format, document_links, feed_paths
 from app.serving import base_url, format_route, serve_digest, serve_feed, serve_page
@@ -30,8 +36,8 @@ api = APIRouter()  # included by router(), which tags them all
 
 MAX_BODY = 6 * 1024 * 1024  # a library file of up to 5 MB, with room for its envelope
 ADMIN: dict[int | str, dict[str, object]] = {
-    401: {"description": "Missing or wrong `Authorization: Bearer <ADMIN_TOKEN>`"},
-    403: {"description": "Profile changes are disabled (no ADMIN_TOKEN set)"},
+    401: {"description": "Missing or wrong `Authorization: Bearer <ADMIN_TOKEN or its token>`"},
+    403: {"description": "Another profile's token, or profile changes disabled"},
     404: {"description": "No such profile"},
     413: {"description": "Body over the limit"},
     422: {"description": "Unparseable profile or library (names the entry or line)"},
@@ -69,6 +75,18 @@ def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
         dislikes=len(query.dislike),
         feeds={f.key: f"{prefix}/{f.path}" for f in FORMATS.values()} | {"page": f"{prefix}/"},
     )
+
+
+class ProfileDetail(ProfileOut):
+    """A profile as its owner sees it: with its feedback, oldest first."""
+
+    feedback: list[Judgement] = Field(description="'More/less like this', the last 1,000")
+
+
+class ProfileToken(BaseModel):
+    """A profile's own token: it may change that profile (PUT, PATCH, DELETE) and no other."""
+
+    token: str
 
 
 def router() -> APIRouter:
@@ -132,9 +150,9 @@ async def put_profile(
 ) -> ProfileOut:
     """Create or replace a profile: a JSON profile, or a library file with its content type
     (BibTeX, RIS, CSL-JSON, Zotero CSV or a list of ids), which replaces the library only."""
-    _admin(services, authorization)
+    await _owner(services, authorization, name)
     from app.profiles.library import parse_library
-    from app.profiles.model import Profile, check_name
+    from app.profiles.model import check_name
 
     try:
         check_name(name)
@@ -147,10 +165,7 @@ async def put_profile(
             profile = Profile.model_validate_json(body)
         except ValidationError as exc:
             raise InvalidQuery(_problems(exc)) from None
-        hooks = private_webhooks(profile.delivery)
-        if hooks and not services.settings.delivery_allow_private:
-            raise InvalidQuery(f"delivery: {refusal(hooks)}")
-        saved = await services.profiles.put(name, profile, None)
+        saved = await _save(services, name, profile)
     else:
         # a few thousand BibTeX entries take seconds to parse: off the event loop
         library = await asyncio.to_thread(parse_library, body, content_type=mime)
@@ -163,14 +178,78 @@ async def delete_profile(
     name: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
 ) -> Response:
     """Delete a stored profile (one defined in ``config.json`` stays)."""
-    _admin(services, authorization)
+    await _owner(services, authorization, name)
     await services.profiles.delete(name)
     return Response(status_code=204)
 
 
-def _admin(services: Services, authorization: str | None) -> None:
-    token = services.settings.admin_token
-    check_bearer(token.get_secret_value() if token else None, authorization, setting="ADMIN_TOKEN")
+@api.patch("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
+async def patch_profile(
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> ProfileOut:
+    """Change some settings of a profile (a JSON object of them); the rest stay as they are."""
+    await _owner(services, authorization, name)
+    current = await services.profiles.get(name)
+    try:
+        change = json.loads(await _body(request))
+        if not isinstance(change, dict):
+            raise InvalidQuery("send a JSON object of the settings to change")
+        kept = current.profile.model_dump(exclude_unset=True, exclude={"library"})
+        profile = Profile.model_validate(kept | change)
+    except ValidationError as exc:
+        raise InvalidQuery(_problems(exc)) from None
+    except ValueError as exc:
+        raise InvalidQuery(f"the body is not JSON: {exc}") from None
+    saved = await _save(services, name, profile)
+    return profile_out(services, saved, base_url(request, services.settings.public_url))
+
+
+@api.get("/api/profiles/{name}", response_model=ProfileDetail, responses=ADMIN)
+async def get_profile(
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> ProfileDetail:
+    """A profile with its feedback (its owner's token or ``ADMIN_TOKEN``)."""
+    await _owner(services, authorization, name)
+    feed = await services.profiles.get(name)
+    out = profile_out(services, feed, base_url(request, services.settings.public_url))
+    judged = await services.profiles.feedback.judgements(name)
+    return ProfileDetail(**out.model_dump(), feedback=list(judged))
+
+
+@api.get("/api/profiles/{name}/token", response_model=ProfileToken, responses=ADMIN)
+async def get_profile_token(
+    name: str, services: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> ProfileToken:
+    """The profile's own token (``ADMIN_TOKEN`` only); it changes with ``FEEDBACK_SECRET``."""
+    settings = services.settings
+    admin = settings.admin_token
+    check_bearer(admin.get_secret_value() if admin else None, authorization, setting="ADMIN_TOKEN")
+    token = profile_token(secret_of(settings), (await services.profiles.get(name)).name)
+    if token is None:
+        raise Forbidden("profiles have no tokens: set FEEDBACK_SECRET to give each one")
+    return ProfileToken(token=token)
+
+
+async def _owner(services: Services, authorization: str | None, name: str) -> None:
+    """Allow the bearer of ``ADMIN_TOKEN``, or of the token of ``name`` if it exists."""
+    settings = services.settings
+    names = await services.profiles.names()
+    check_owner(settings, authorization, name, names)
+    if name not in names and not is_admin(settings, authorization):
+        await services.profiles.get(name)  # a profile's token never makes a profile: 404
+
+
+async def _save(services: Services, name: str, profile: Profile) -> ProfileFeed:
+    hooks = private_webhooks(profile.delivery)
+    if hooks and not services.settings.delivery_allow_private:
+        raise InvalidQuery(f"delivery: {refusal(hooks)}")
+    return await services.profiles.put(name, profile, None)
 
 
 async def _body(request: Request) -> bytes:
