@@ -226,13 +226,20 @@ async def deliver_feed(
     smtp: SMTPConnect | None = None,
     dry_run: bool = False,
 ) -> DeliveryReport | None:
-    """Deliver one owner feed's digest as its ``delivery`` says (None: not set)."""
+    """Deliver one owner feed's digest as its ``delivery`` says (None: not set); a profile's
+    messages carry its feedback links when ``public_url`` says where they lead."""
     from app.delivery.deliver import deliver
     from app.delivery.transport import webhook_client
 
     if owned.delivery is None:
         return None
     settings = services.settings
+    if settings.public_url and owned.plan.owned and owned.plan.name is not None:
+        from app.profiles.feedback import links
+        from app.profiles.tokens import secret_of
+
+        base = settings.public_url.rstrip("/")
+        feed = links(feed, base, owned.plan.name, secret_of(settings))
     async with webhook_client(
         settings.user_agent, allow_private=settings.delivery_allow_private
     ) as http:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.arxiv.links import CodeLink, code_links
 from app.models import (
     AnnounceType,
+    FeedbackLinks,
     Paper,
     RankedFeed,
     Relevance,
@@ -134,6 +135,9 @@ class PaperOut(BaseModel):
         "titles are null unless the request carries the owner's token",
     )
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    feedback: FeedbackLinks | None = Field(
+        default=None, description="Signed 'more/less like this' URLs (an owner's profile digest)"
+    )
 
     @classmethod
     def of(cls, item: ScoredPaper, *, titles: bool = True, **extra: object) -> Self:
@@ -170,6 +174,7 @@ class PaperOut(BaseModel):
                 "similarity": item.similarity,
                 "similar_to": [SimilarOut.of(s, titles=titles) for s in item.similar_to],
                 "author_match": item.author_match,
+                "feedback": item.feedback,
                 **extra,
             }
         )

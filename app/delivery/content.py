@@ -8,8 +8,9 @@ escapes every field for its markup and cuts them to its limits (``fit``).
 
 Links are only ones built here: the arXiv abstract page and PDF from the paper's id, the DOI's
 ``https://doi.org/`` link, and the code links ``app.arxiv.links`` finds, each passed through
-``web_url`` (plain http(s), no characters that chat markup reads). Nothing else in a title or
-an abstract becomes a link.
+``web_url`` (plain http(s), no characters that chat markup reads), and in an owner's profile
+feed its signed feedback links ("More like this", "Less like this"). Nothing else in a title
+or an abstract becomes a link.
 """
 
 from __future__ import annotations
@@ -135,10 +136,13 @@ def why_line(item: ScoredPaper) -> str:
 
 
 def extra_links(item: ScoredPaper) -> list[tuple[str, str]]:
-    """(name, URL) of code links and the DOI, every URL a ``web_url``."""
+    """(name, URL) of code links, the DOI and the feedback links, every URL a ``web_url``."""
     links = [(link.name, web_url(link.url)) for link in code_links(item.paper.abstract)]
     if item.paper.doi:
         links.append((f"DOI {item.paper.doi}", web_url(doi_url(item.paper.doi))))
+    if item.feedback is not None:
+        links.append(("More like this", web_url(item.feedback.more)))
+        links.append(("Less like this", web_url(item.feedback.less)))
     return [(name, url) for name, url in links if url]
 
 

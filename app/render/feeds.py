@@ -5,7 +5,8 @@ Items keep rank order (feedgen prepends by default; we append). Each RSS item ha
 newsboat keep only the last of several); each Atom entry one ``<author>`` per author. Items
 carry their categories, a stable version-specific GUID, pubDate = the announcement date, and an
 HTML description with authors, category, score, matched keywords, the escaped abstract, and its
-links: PDF, code and project pages found in the abstract, DOI (Atom ``content``). The license
+links: PDF, code and project pages found in the abstract, DOI (Atom ``content``), and in an
+owner's profile feed the signed "More like this" and "Less like this" links. The license
 is ``dc:rights`` (RSS) or ``rights`` (Atom); announce type, DOI and journal reference are arXiv's
 own elements (``app.render.arxiv_ext``); Atom entries also link the DOI and code as
 ``rel="related"``. The channel's ``<link>`` is the site and it skips Saturday and Sunday, as
@@ -114,6 +115,11 @@ def item_html(item: ScoredPaper) -> str:
     parts.append(f"<p>{' · '.join(links)}</p>")
     if p.license:
         parts.append(f"<p><small>License: {_license_html(p.license)}</small></p>")
+    if item.feedback is not None:
+        more, less = escape(item.feedback.more), escape(item.feedback.less)
+        parts.append(
+            f'<p><a href="{more}">More like this</a> · <a href="{less}">Less like this</a></p>'
+        )
     if item.summary is not None:
         parts.append(f"<hr/><p><strong>AI summary ({escape(item.summary.model)}):</strong></p>")
         parts.append(markdown_to_html(item.summary.markdown))

@@ -5,7 +5,8 @@ items, each with ``id`` (the same version-specific GUID as RSS and Atom), ``url`
 ``content_html`` (the same HTML as the RSS description), ``summary`` (the abstract),
 ``date_published`` (RFC 3339), ``authors``, ``tags`` (categories) and an ``_arxiv`` extension
 object with the score, the matched keywords, the announce type, license, DOI, journal reference
-and code links. The models below are both the
+and code links (and, in an owner's profile feed, ``feedback``: the signed "more" and "less"
+URLs). The models below are both the
 document and its OpenAPI schema. Like RSS and Atom, the same feed renders the same bytes.
 """
 
@@ -17,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.arxiv.links import CodeLink, code_links
-from app.models import AnnounceType, RankedFeed, ScoredPaper, SimilarTo
+from app.models import AnnounceType, FeedbackLinks, RankedFeed, ScoredPaper, SimilarTo
 from app.render.feeds import FeedMeta, feed_description, feed_title, item_html
 
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
@@ -46,6 +47,9 @@ class ArxivExtension(BaseModel):
     similarity: float | None = Field(default=None, description="0-1, to the library and likes")
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    feedback: FeedbackLinks | None = Field(
+        default=None, description="Signed 'more/less like this' URLs (an owner's profile feed)"
+    )
 
 
 class JSONFeedItem(BaseModel):
@@ -115,6 +119,7 @@ def _item(item: ScoredPaper, about: str) -> JSONFeedItem:
             similarity=item.similarity,
             similar_to=item.similar_to,
             author_match=item.author_match,
+            feedback=item.feedback,
         ),
     )
 

@@ -163,6 +163,9 @@ def paper_block(n: int, item: ScoredPaper) -> str:
     links = code_links(p.abstract)
     if links:
         lines.append("**Code**: " + " · ".join(f"[{c.name}](<{c.url}>)" for c in links) + "  ")
+    if item.feedback is not None:
+        more, less = item.feedback.more, item.feedback.less
+        lines.append(f"**Feedback**: [More like this](<{more}>) · [Less like this](<{less}>)  ")
     lines += [
         "",
         "#### Abstract",
