@@ -418,6 +418,9 @@ class ConfigOut(BaseModel):
     embeddings: str | None = Field(description="The embeddings model for profiles (null: off)")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")
     max_profiles: int
+    feedback_secret_set: bool = Field(
+        default=False, description="Whether FEEDBACK_SECRET is set (profile tokens, feedback links)"
+    )
     store: str = Field(description="The store in use: memory, sqlite or redis")
 
 
@@ -443,6 +446,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
     hidden = {"ai_summary", "store", "cron_secret_set", "config_file", "store_url", "redis_url"}
     hidden |= {"sqlite_path", "arxiv_rss_url", "contact", "digest_template", "public_url"}
     hidden |= {"delivery", "profiles", "admin_token_set", "arxiv_api_url", "embeddings"}
+    hidden |= {"feedback_secret_set"}
     values = settings.model_dump(mode="json", include=set(ConfigOut.model_fields) - hidden)
     default_rss = Defaults.model_fields["arxiv_rss_url"].get_default()
     default_api = Defaults.model_fields["arxiv_api_url"].get_default()
@@ -461,6 +465,9 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         profiles=sorted(settings.profiles),
         embeddings=settings.embeddings.model if settings.embeddings else None,
         admin_token_set=bool(token and token.get_secret_value()),
+        feedback_secret_set=bool(
+            settings.feedback_secret and settings.feedback_secret.get_secret_value()
+        ),
         contact=settings.contact is not None,
         digest_template=settings.digest_template is not None,
         public_url=redact(settings.public_url) if settings.public_url else None,
