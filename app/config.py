@@ -40,9 +40,9 @@ from pydantic_settings import (
 from app.delivery.addresses import private_webhooks, refusal
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
+from app.llm.settings import EmbeddingsSettings
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
-from app.ranking.settings import EmbeddingsSettings
 from app.ranking.signals import Weights
 from app.redaction import validation_problems
 from app.summaries.settings import AISummary

@@ -120,7 +120,7 @@ class FeedQuery(BaseModel):
         texts the matcher compiles (``distinct_keywords``), never a looser normalization, so
         two queries share a key only if they rank, score and show the same papers.
         """
-        from app.ranking.keywords import distinct_keywords
+        from app.keywords import distinct_keywords
 
         parts = [
             list(self.categories),

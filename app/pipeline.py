@@ -29,7 +29,7 @@ from app.ranking.rank import Evidence, rank, rank_days
 
 if TYPE_CHECKING:
     from app.models import Summary
-    from app.ranking.personal import Looked
+    from app.personal.personalizer import Looked
     from app.summaries.summarize import DailyShare, Progress, Summarizer
     from app.wiring import Services
 

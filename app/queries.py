@@ -21,8 +21,8 @@ from urllib.parse import quote
 from app.arxiv import taxonomy
 from app.arxiv.ids import parse_arxiv_id
 from app.errors import InvalidQuery, UnknownCategory
+from app.keywords import distinct_keywords
 from app.models import AnnounceType, FeedQuery
-from app.ranking.keywords import distinct_keywords
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

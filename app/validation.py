@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.arxiv import taxonomy
-from app.ranking.keywords import distinct_keywords
+from app.keywords import distinct_keywords
 
 
 def known_categories(value: list[str]) -> list[str]:
@@ -21,5 +21,5 @@ def known_categories(value: list[str]) -> list[str]:
 
 def clean_keywords(value: list[str]) -> list[str]:
     """Blank entries dropped, spacing folded, duplicates counted once exactly as the matcher
-    counts them (``app.ranking.keywords.distinct_keywords``: ``re``'s case-insensitivity)."""
+    counts them (``app.keywords.distinct_keywords``: ``re``'s case-insensitivity)."""
     return list(distinct_keywords(value))

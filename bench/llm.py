@@ -116,7 +116,7 @@ async def summaries(tmp: Path) -> None:
 async def relevance(tmp: Path) -> None:
     from openai import AsyncOpenAI
 
-    from app.llm import LLMClient
+    from app.llm.client import LLMClient
     from app.summaries.relevance import RelevanceRater
     from app.summaries.summarize import CallBudget
 

@@ -15,9 +15,8 @@ from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
 from app.errors import LLMBudgetExceeded, LLMError
-from app.llm import LLMClient
-from app.models import Paper
-from app.ranking.embeddings import (
+from app.llm.client import LLMClient
+from app.llm.embeddings import (
     Embedder,
     EmbeddingsSettings,
     build_embedder,
@@ -26,6 +25,7 @@ from app.ranking.embeddings import (
     encode_vector,
     paper_text,
 )
+from app.models import Paper
 from app.store import MemoryStore, SQLiteStore, Store
 from app.summaries.summarize import CallBudget
 from tests.conftest import ALL4, DAYS, listing

@@ -44,7 +44,7 @@ from app.arxiv.parse import parse_listing
 from app.catalog.fetching import FAILURE_PAUSE, Cached, ListingService, listing_key
 from app.config import Settings
 from app.errors import UpstreamParseError, UpstreamUnavailable
-from app.llm import LLMClient
+from app.llm.client import LLMClient
 from app.main import create_app
 from app.store import FallbackStore, MemoryStore, Store
 from app.summaries.prompts import load_prompt

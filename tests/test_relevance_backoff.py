@@ -14,7 +14,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
-from app.llm import LLMClient
+from app.llm.client import LLMClient
 from app.main import create_app
 from app.pipeline import build_feed
 from app.plan import plan_feed

@@ -13,7 +13,7 @@ from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
 from app.errors import LLMError
-from app.llm import LLMClient
+from app.llm.client import LLMClient
 from app.models import Paper
 from app.store import MemoryStore, Store
 from app.summaries.prompts import load_prompt

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.llm import LLMClient
+    from app.llm.client import LLMClient
     from app.summaries.relevance import RelevanceRater
     from app.summaries.summarize import CallBudget, Summarizer
 

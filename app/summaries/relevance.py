@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient
+from app.llm.client import LLMClient
 from app.models import Paper, Relevance
 from app.store.base import Store
 from app.summaries.prompts import RELEVANCE_SYSTEM, relevance_prompt

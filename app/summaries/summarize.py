@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient, Message
+from app.llm.client import LLMClient, Message
 from app.models import Paper, Summary
 from app.store.base import Store
 from app.summaries.fulltext import FullText

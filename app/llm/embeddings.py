@@ -28,9 +28,9 @@ from array import array
 from collections.abc import Mapping, Sequence
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient, build_client, key_variables
+from app.llm.client import LLMClient, build_client, key_variables
+from app.llm.settings import EmbeddingsSettings
 from app.models import Paper
-from app.ranking.settings import EmbeddingsSettings
 from app.store.base import Store
 from app.summaries.summarize import KEEP, CallBudget
 

@@ -28,8 +28,8 @@ from app.models import FeedQuery, Paper, Personal, SimilarTo
 
 if TYPE_CHECKING:
     from app.arxiv.lookup import PaperLookup
+    from app.llm.embeddings import Embedder
     from app.profiles.registry import ProfileFeed
-    from app.ranking.embeddings import Embedder
     from app.ranking.similarity import SimilarityScorer
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class Personalizer:
         followed = follow(query.authors)
         sims: list[tuple[float, list[SimilarTo]]] | None = None
         if held and scorer and self.embedder and profile is not None and profile.query == query:
-            from app.ranking.embedded import embedded_similarity
+            from app.personal.embedded import embedded_similarity
 
             try:
                 sims = await embedded_similarity(

@@ -1,7 +1,7 @@
 """The ``embeddings`` setting (``EmbeddingsSettings``): which OpenAI-compatible endpoint embeds
 papers for profiles, and how.
 
-Apart from ``app.ranking.embeddings`` so that ``Settings`` can be validated without loading the
+Apart from ``app.llm.embeddings`` so that ``Settings`` can be validated without loading the
 embeddings client and the LLM parts it builds on.
 """
 
