@@ -15,6 +15,7 @@ from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
 from app.errors import LLMBudgetExceeded, LLMError
+from app.llm.budget import CallBudget
 from app.llm.client import LLMClient
 from app.llm.embeddings import (
     Embedder,
@@ -27,7 +28,6 @@ from app.llm.embeddings import (
 )
 from app.models import Paper
 from app.store import MemoryStore, SQLiteStore, Store
-from app.summaries.summarize import CallBudget
 from tests.conftest import ALL4, DAYS, listing
 from tests.openai_stub import EMBEDDING_DIM, OpenAIStub, stub_vector
 from tests.test_store import RedisServer, free_port, need_redis

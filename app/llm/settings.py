@@ -1,18 +1,45 @@
-"""The ``embeddings`` setting (``EmbeddingsSettings``): which OpenAI-compatible endpoint embeds
-papers for profiles, and how.
+"""What an OpenAI-compatible endpoint is (``Provider``: where, and which variable holds its key),
+and the ``embeddings`` setting (``EmbeddingsSettings``): which endpoint embeds papers for
+profiles, and how. The ``ai_summary`` block (``app.summaries.settings``) is a ``Provider`` too.
 
-Apart from ``app.llm.embeddings`` so that ``Settings`` can be validated without loading the
-embeddings client and the LLM parts it builds on.
+Apart from ``app.llm.client`` and ``app.llm.embeddings`` so that ``Settings`` can be validated
+without loading the clients.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.summaries.settings import Provider
+
+class Provider(BaseModel):
+    """An OpenAI-compatible endpoint: where it is and which variable holds its key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key_env: str = "OPENAI_API_KEY"
+    base_url: str | None = Field(
+        default=None, description="e.g. http://localhost:11434/v1 (Ollama); None: OpenAI"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http(s) URL")  # never echoed: it may hold a password
+        return value
+
+    def api_key(self) -> str | None:
+        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
+        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
+
+    def resolved_base_url(self) -> str | None:
+        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
 
 
 class EmbeddingsSettings(Provider):
