@@ -140,17 +140,22 @@ class FeedQuery(BaseModel):
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
-class Summary(BaseModel):
+class SummaryText(BaseModel):
+    """An LLM summary, as the raw Markdown the model wrote (the JSON API shows this much)."""
+
+    markdown: str
+    model: str
+    language: str
+    source: str = Field(description="abstract or pdf")
+    created_at: datetime
+
+
+class Summary(SummaryText):
     """An LLM's Markdown summary of one version of one paper."""
 
     model_config = ConfigDict(frozen=True)
 
     versioned_id: str
-    model: str
-    language: str
-    source: str = Field(description="abstract or pdf")
-    markdown: str
-    created_at: datetime
 
 
 class Relevance(BaseModel):

@@ -23,6 +23,7 @@ from app.models import (
     ScoredPaper,
     SimilarTo,
     Summary,
+    SummaryText,
 )
 from app.ranking.signals import RELEVANCE, Weights
 from app.render.feeds import doi_url
@@ -46,27 +47,15 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(SummaryText):
     """An LLM summary of the paper, as the raw Markdown the model wrote."""
 
     model_config = ConfigDict(defer_build=True)
 
-    markdown: str
-    model: str
-    language: str
-    source: str = Field(description="abstract or pdf")
-    created_at: datetime
-
     @classmethod
     def of(cls, summary: Summary) -> Self:
         """The API view of a stored summary."""
-        return cls(
-            markdown=summary.markdown,
-            model=summary.model,
-            language=summary.language,
-            source=summary.source,
-            created_at=summary.created_at,
-        )
+        return cls.model_validate(summary.model_dump(include=set(cls.model_fields)))
 
 
 class SimilarOut(BaseModel):
