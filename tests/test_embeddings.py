@@ -29,8 +29,9 @@ from app.llm.embeddings import (
 from app.models import Paper
 from app.store import MemoryStore, SQLiteStore, Store
 from tests.conftest import ALL4, DAYS, listing
+from tests.loopback import free_port
 from tests.openai_stub import EMBEDDING_DIM, OpenAIStub, stub_vector
-from tests.test_store import RedisServer, free_port, need_redis
+from tests.test_store import RedisServer, need_redis
 
 pytestmark = pytest.mark.anyio
 

@@ -51,8 +51,9 @@ from app.store import FallbackStore, MemoryStore, Store
 from app.summaries.prompts import load_prompt
 from app.summaries.settings import AISummary
 from app.summaries.summarize import Summarizer
-from tests.arxiv_server import ArxivServer, free_port
+from tests.arxiv_server import ArxivServer
 from tests.conftest import ALL4, FakeArxiv, listing, make_settings
+from tests.loopback import free_port
 from tests.openai_stub import OpenAIStub
 from tests.test_store import need_redis
 
