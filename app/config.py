@@ -16,7 +16,6 @@ import logging
 import os
 import re
 from functools import lru_cache
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -40,13 +39,13 @@ from pydantic_settings import (
 from app.delivery.addresses import private_webhooks, refusal
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
+from app.llm.settings import EmbeddingsSettings
 from app.models import AnnounceType
 from app.profiles.model import Profile, check_name
-from app.ranking.settings import EmbeddingsSettings
 from app.ranking.signals import Weights
 from app.redaction import validation_problems
 from app.summaries.settings import AISummary
-from app.validation import clean_keywords, known_categories
+from app.validation import clean_keywords, is_loopback, known_categories
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +259,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _polite_interval(self) -> Settings:
         host = urlsplit(self.arxiv_rss_url).hostname or ""
-        if self.min_request_interval < MIN_ARXIV_INTERVAL and not _is_loopback(host):
+        if self.min_request_interval < MIN_ARXIV_INTERVAL and not is_loopback(host):
             raise ValueError(
                 f"min_request_interval must be at least {MIN_ARXIV_INTERVAL:g}s for a real "
                 "arXiv host (arXiv's terms of use); lower values are only for loopback tests"
@@ -318,15 +317,6 @@ class Settings(BaseSettings):
         init_kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
         path = init_kwargs.get("config_file") or os.environ.get("ARXIV_FEEDS_CONFIG")
         return init_settings, env_settings, LegacyConfigSource(settings_cls, path)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class LegacyConfigSource(PydanticBaseSettingsSource):

@@ -123,7 +123,7 @@ class FeedQuery(BaseModel):
         texts the matcher compiles (``distinct_keywords``), never a looser normalization, so
         two queries share a key only if they rank, score and show the same papers.
         """
-        from app.ranking.keywords import distinct_keywords
+        from app.keywords import distinct_keywords
 
         parts = [
             list(self.categories),
@@ -144,17 +144,22 @@ class FeedQuery(BaseModel):
         return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
-class Summary(BaseModel):
+class SummaryText(BaseModel):
+    """An LLM summary, as the raw Markdown the model wrote (the JSON API shows this much)."""
+
+    markdown: str
+    model: str
+    language: str
+    source: str = Field(description="abstract or pdf")
+    created_at: datetime
+
+
+class Summary(SummaryText):
     """An LLM's Markdown summary of one version of one paper."""
 
     model_config = ConfigDict(frozen=True)
 
     versioned_id: str
-    model: str
-    language: str
-    source: str = Field(description="abstract or pdf")
-    markdown: str
-    created_at: datetime
 
 
 class Relevance(BaseModel):

@@ -28,9 +28,10 @@ from app.ranking.offload import off_loop
 from app.ranking.rank import Evidence, rank, rank_days
 
 if TYPE_CHECKING:
+    from app.llm.budget import DailyShare
     from app.models import Summary
-    from app.ranking.personal import Looked
-    from app.summaries.summarize import DailyShare, Progress, Summarizer
+    from app.personal.personalizer import Looked
+    from app.summaries.summarize import Progress, Summarizer
     from app.wiring import Services
 
 
@@ -125,7 +126,7 @@ async def build_feed(
     if ai is not None and ai.summarizer is not None and items:
         share = None
         if profile is not None and plan.daily_share is not None and plan.to_summarize:
-            from app.summaries.summarize import DailyShare
+            from app.llm.budget import DailyShare
 
             share = DailyShare(services.store, profile.name, plan.daily_share)
         items = await _with_summaries(

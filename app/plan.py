@@ -58,4 +58,3 @@ def plan_feed(services: Services, query: FeedQuery, profile: ProfileFeed | None)
         to_summarize=top if owned else 0,
         daily_share=share,
     )
-

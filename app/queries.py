@@ -20,9 +20,10 @@ from urllib.parse import quote
 
 from app.arxiv import taxonomy
 from app.arxiv.ids import parse_arxiv_id
-from app.errors import InvalidQuery, UnknownCategory
+from app.errors import ArxivFeedsError, InvalidQuery, UnknownCategory
+from app.keywords import distinct_keywords
 from app.models import AnnounceType, FeedQuery
-from app.ranking.keywords import distinct_keywords
+from app.validation import canonical_categories
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,19 +59,16 @@ def parse_categories(raw: str) -> tuple[str, ...]:
         raise InvalidQuery("no category given", hint=CATEGORY_HINT)
     if len(names) > MAX_CATEGORIES:
         raise InvalidQuery(f"at most {MAX_CATEGORIES} categories per feed, got {len(names)}")
-    out: list[str] = []
-    for name in names:
-        if not taxonomy.is_well_formed(name):
-            raise InvalidQuery(
+
+    def refuse(name: str, well_formed: bool) -> ArxivFeedsError:
+        if not well_formed:
+            return InvalidQuery(
                 f"{name[:40]!r} is not a valid arXiv category name (like cs.AI or hep-th)",
                 hint=_hint(name),
             )
-        found = taxonomy.lookup(name)
-        if found is None:
-            raise UnknownCategory(f"arXiv has no category {name!r}", hint=_hint(name))
-        if found.id not in out:
-            out.append(found.id)
-    return tuple(out)
+        return UnknownCategory(f"arXiv has no category {name!r}", hint=_hint(name))
+
+    return tuple(canonical_categories(names, refuse))
 
 
 def _hint(name: str) -> str:

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
     from app.catalog.catalog import Catalog
     from app.catalog.fetching import ListingService
     from app.config import Settings
+    from app.llm.embeddings import Embedder
     from app.models import FeedQuery, RankedFeed
+    from app.personal.personalizer import Personalizer
     from app.profiles.registry import ProfileRegistry
-    from app.ranking.embeddings import Embedder
-    from app.ranking.personal import Personalizer
     from app.store import Store
     from app.summaries.ai import AIServices
     from app.summaries.fulltext import FullText
@@ -186,9 +186,9 @@ def build_services(
     from app.catalog.catalog import Catalog
     from app.catalog.fetching import ListingService
     from app.catalog.history import History
+    from app.personal.personalizer import Personalizer
     from app.profiles.registry import ProfileRegistry
     from app.queries import default_query
-    from app.ranking.personal import Personalizer
     from app.store.factory import open_store
     from app.summaries.fulltext import FullText
 
@@ -244,8 +244,8 @@ def build_embeddings(settings: Settings, store: Store) -> Embedder | None:
     """The embeddings client for profiles, when ``embeddings`` is configured."""
     if settings.embeddings is None:
         return None
-    from app.ranking.embeddings import build_embedder
-    from app.summaries.summarize import CallBudget
+    from app.llm.budget import CallBudget
+    from app.llm.embeddings import build_embedder
 
     budget = CallBudget(store, settings.ai_summary.daily_call_cap)
     return build_embedder(settings.embeddings, store, budget)
@@ -257,13 +257,14 @@ def build_ai(settings: Settings, store: Store, fulltext: FullText) -> AIServices
     interested = bool(settings.interests) or any(p.interests for p in settings.profiles.values())
     if not cfg.enabled and not interested:
         return None  # before the imports: a feed without LLM features never loads them
-    from app.llm import build_llm
+    from app.llm.budget import CallBudget
+    from app.llm.client import build_client
     from app.summaries.ai import AIServices
     from app.summaries.prompts import load_prompt
     from app.summaries.relevance import RelevanceRater
-    from app.summaries.summarize import CallBudget, Summarizer
+    from app.summaries.summarize import Summarizer
 
-    llm = build_llm(cfg)
+    llm = build_client(cfg, cfg.model, cfg.timeout, feature="LLM features")
     if llm is None:
         return None
     budget = CallBudget(store, cfg.daily_call_cap)

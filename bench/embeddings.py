@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 from openai import AsyncOpenAI  # noqa: E402
 
 from app.arxiv.parse import parse_listing  # noqa: E402
-from app.llm import LLMClient  # noqa: E402
-from app.ranking.embeddings import Embedder, EmbeddingsSettings  # noqa: E402
+from app.llm.budget import CallBudget  # noqa: E402
+from app.llm.client import LLMClient  # noqa: E402
+from app.llm.embeddings import Embedder, EmbeddingsSettings  # noqa: E402
 from app.store import SQLiteStore  # noqa: E402
-from app.summaries.summarize import CallBudget  # noqa: E402
 from bench.make_listing import make_listing  # noqa: E402
 from tests.openai_stub import OpenAIStub  # noqa: E402
 

@@ -116,9 +116,9 @@ async def summaries(tmp: Path) -> None:
 async def relevance(tmp: Path) -> None:
     from openai import AsyncOpenAI
 
-    from app.llm import LLMClient
+    from app.llm.budget import CallBudget
+    from app.llm.client import LLMClient
     from app.summaries.relevance import RelevanceRater
-    from app.summaries.summarize import CallBudget
 
     papers = parse_listing(LISTING, CATS, datetime.now(UTC)).papers[:200]
     with OpenAIStub(latency=1.0) as stub:

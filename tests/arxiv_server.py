@@ -18,7 +18,6 @@ and talk to ``127.0.0.1``.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import threading
 import time
 from collections.abc import Mapping
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -34,24 +33,18 @@ from urllib.error import URLError
 from urllib.parse import unquote
 from urllib.request import urlopen
 
+from tests.loopback import LOOPBACK, LoopbackServer, OwnedServer, free_port
+
 REPO = Path(__file__).resolve().parent.parent
 ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
-LOOPBACK = "127.0.0.1"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port that was free a moment ago (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
     """Answers ``GET /rss/<cats>`` for the ``ArxivServer`` that owns the HTTP server."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as rss.arxiv.org does
-    server: _Server
+    server: OwnedServer
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -82,13 +75,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: requests are counted, not logged."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: ArxivServer
-
-
-class ArxivServer:
+class ArxivServer(LoopbackServer):
     """An arXiv RSS stand-in on loopback; a context manager that yields its base URL."""
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -104,17 +94,15 @@ class ArxivServer:
 
         ``latency`` seconds pass before each answer; ``port`` 0 lets the OS pick one.
         """
+        super().__init__(port)
         self.listings: dict[str, bytes] = dict(listings or {})
         self.folder = folder
         self.day = day
         self.latency = latency
-        self.port = port
         self.prefix = prefix.rstrip("/")
         self.paths: list[str] = []
         self.user_agents: list[str | None] = []
         self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def requests(self) -> int:
@@ -125,9 +113,7 @@ class ArxivServer:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/rss`` (the value for ``ARXIV_RSS_URL``)."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not running")
-        return f"http://{LOOPBACK}:{self._httpd.server_address[1]}{self.prefix}"
+        return self.url + self.prefix
 
     def listing(self, cats: str) -> bytes | None:
         """The body served for ``/rss/<cats>``, or None (404)."""
@@ -143,39 +129,9 @@ class ArxivServer:
             self.paths.append(path)
             self.user_agents.append(user_agent)
 
-    def start(self) -> str:
-        """Start serving in a background thread; returns the base URL."""
-        if self._httpd is not None:
-            raise RuntimeError("already running")
-        httpd = _Server((LOOPBACK, self.port), _Handler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+    def __enter__(self) -> str:  # type: ignore[override]
+        self.start()
         return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> str:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class UvicornProcess:

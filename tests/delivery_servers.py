@@ -6,25 +6,18 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.loopback import LoopbackServer, free_port
 
 
 def self_signed(tmp: Path) -> tuple[Path, Path]:
@@ -106,40 +99,30 @@ class Received:
         return json.loads(self.body)
 
 
-class WebhookReceiver:
+class _WebhookHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        receiver: WebhookReceiver = self.server.owner  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        receiver.received.append(Received(self.path, dict(self.headers.items()), body))
+        status, reply = receiver.replies.pop(0) if receiver.replies else (200, receiver.default)
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class WebhookReceiver(LoopbackServer):
     """An HTTP server on 127.0.0.1 that records each POST and answers from ``replies``
     (status, body), then 200 with ``default`` once they run out."""
 
+    handler = _WebhookHandler
+
     def __init__(self, default: bytes = b"ok") -> None:
+        super().__init__()
         self.received: list[Received] = []
         self.replies: list[tuple[int, bytes]] = []
         self.default = default
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                receiver.received.append(Received(self.path, dict(self.headers.items()), body))
-                status, reply = (
-                    receiver.replies.pop(0) if receiver.replies else (200, receiver.default)
-                )
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -62,11 +62,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self, cast
+from http.server import BaseHTTPRequestHandler
+from typing import Any, cast
 
-LOOPBACK = "127.0.0.1"
+from tests.loopback import LoopbackServer, OwnedServer
+
 STUB_MODEL = "stub-model"
 FAILURE_MODES = frozenset({"429", "500", "timeout", "garbage", "empty", "html"})
 HTML_CONTENT = "<script>alert('x')</script><img src=x onerror=alert(1)> **bold**"
@@ -555,8 +555,7 @@ def _b64(vector: list[float]) -> str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(OwnedServer):
     block_on_close = False  # OpenAIStub.stop() joins the handler threads itself, with a deadline
     owner: OpenAIStub
 
@@ -567,11 +566,16 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class OpenAIStub:
+class OpenAIStub(LoopbackServer):
     """An OpenAI-compatible chat API on loopback; a context manager that returns itself."""
+
+    handler = _Handler
+    server_class = _Server
+    thread_name = "openai-stub"
 
     def __init__(self, responder: Responder | None = None, *, latency: float = 0.0) -> None:
         """Answer chat requests with ``responder(body)`` after ``latency`` seconds."""
+        super().__init__()
         self.responder: Responder = responder or default_responder
         self.latency = latency
         self.hang: float = 30.0
@@ -588,65 +592,35 @@ class OpenAIStub:
         self._stopping = threading.Event()
         self._upload_ids = itertools.count(1)
         self._completion_ids = itertools.count(1)
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._connections: dict[socket.socket, threading.Thread] = {}
 
     # -- lifecycle
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/v1``."""
-        if self._httpd is None:
-            raise RuntimeError("the OpenAI stub is not running")
-        return f"http://{LOOPBACK}:{self._httpd.server_address[1]}/v1"
+        return self.url + "/v1"
 
     def start(self) -> str:
         """Start serving in a daemon thread; returns ``base_url``."""
-        if self._httpd is not None:
-            raise RuntimeError("already running")
         self._stopping.clear()
-        httpd = _Server((LOOPBACK, 0), _Handler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="openai-stub",
-            daemon=True,
-        )
-        self._thread.start()
+        super().start()
         return self.base_url
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving: wake hung handlers, close open connections, free the port."""
         self._stopping.set()
-        httpd, self._httpd = self._httpd, None
-        if httpd is not None:
-            httpd.shutdown()
-            with self._lock:
-                connections = dict(self._connections)
-            for conn in connections:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-            httpd.server_close()
-            deadline = time.monotonic() + timeout
-            for thread in connections.values():
-                thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        if self._thread is not None:
-            self._thread.join(timeout=timeout)
-            self._thread = None
+        super().stop(timeout)
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def hang_up(self, timeout: float) -> None:
+        """Close the connections still open and wait (until ``timeout``) for their handlers."""
+        with self._lock:
+            connections = dict(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread in connections.values():
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     # -- inspection
     def chat_calls(self) -> list[Call]:

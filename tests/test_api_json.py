@@ -18,9 +18,9 @@ import pytest
 from app.arxiv.parse import parse_listing
 from app.catalog.history import History
 from app.config import Settings
+from app.config_view import AISummaryOut, ConfigOut, provider
 from app.main import create_app
 from app.routes import api
-from app.schemas import AISummaryOut, ConfigOut, provider
 from app.store import MemoryStore, Store
 from app.summaries.settings import AISummary
 from tests.conftest import ALL4, FakeArxiv, ai_config, listing, make_settings

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.keywords import compile_keywords, match_form
 from app.models import FeedQuery
 from app.queries import apply_overrides
-from app.ranking.keywords import compile_keywords, match_form
 from app.ranking.rank import rank
 from tests.conftest import ALL4
 from tests.conftest import make_paper as paper

@@ -15,9 +15,9 @@ from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
 from app.errors import LLMBudgetExceeded, LLMError
-from app.llm import LLMClient
-from app.models import Paper
-from app.ranking.embeddings import (
+from app.llm.budget import CallBudget
+from app.llm.client import LLMClient
+from app.llm.embeddings import (
     Embedder,
     EmbeddingsSettings,
     build_embedder,
@@ -26,11 +26,12 @@ from app.ranking.embeddings import (
     encode_vector,
     paper_text,
 )
+from app.models import Paper
 from app.store import MemoryStore, SQLiteStore, Store
-from app.summaries.summarize import CallBudget
 from tests.conftest import ALL4, DAYS, listing
+from tests.loopback import free_port
 from tests.openai_stub import EMBEDDING_DIM, OpenAIStub, stub_vector
-from tests.test_store import RedisServer, free_port, need_redis
+from tests.test_store import RedisServer, need_redis
 
 pytestmark = pytest.mark.anyio
 

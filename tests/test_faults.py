@@ -44,14 +44,16 @@ from app.arxiv.parse import parse_listing
 from app.catalog.fetching import FAILURE_PAUSE, Cached, ListingService, listing_key
 from app.config import Settings
 from app.errors import UpstreamParseError, UpstreamUnavailable
-from app.llm import LLMClient
+from app.llm.budget import CallBudget
+from app.llm.client import LLMClient
 from app.main import create_app
 from app.store import FallbackStore, MemoryStore, Store
 from app.summaries.prompts import load_prompt
 from app.summaries.settings import AISummary
-from app.summaries.summarize import CallBudget, Summarizer
-from tests.arxiv_server import ArxivServer, free_port
+from app.summaries.summarize import Summarizer
+from tests.arxiv_server import ArxivServer
 from tests.conftest import ALL4, FakeArxiv, listing, make_settings
+from tests.loopback import free_port
 from tests.openai_stub import OpenAIStub
 from tests.test_store import need_redis
 

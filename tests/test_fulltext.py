@@ -12,12 +12,13 @@ from openai import AsyncOpenAI
 from app.arxiv.fetch import RateLimiter, RedirectGuard
 from app.arxiv.parse import parse_listing
 from app.errors import LLMError
-from app.llm import LLMClient
+from app.llm.budget import CallBudget
+from app.llm.client import LLMClient
 from app.store import MemoryStore
 from app.summaries.fulltext import FullText, extract_text
 from app.summaries.prompts import PDF_NOTE, load_prompt
 from app.summaries.settings import AISummary
-from app.summaries.summarize import CallBudget, Summarizer
+from app.summaries.summarize import Summarizer
 from tests.conftest import ALL4, listing
 from tests.openai_stub import OpenAIStub
 

@@ -34,7 +34,8 @@ print(json.dumps({"import": at_import, "rss": sorted(m for m in sys.argv[1:] if 
 WATCHED = [
     "redis",
     "openai",
-    "app.llm",
+    "app.llm.client",
+    "app.llm.embeddings",
     "app.summaries.relevance",
     "app.summaries.summarize",
     "app.delivery.deliver",

@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from app.arxiv import taxonomy
 from app.arxiv.parse import parse_listing
 from app.errors import UpstreamParseError
+from app.keywords import compile_keywords
 from app.main import create_app
 from app.models import Listing
 from app.ranking.index import find_keywords
-from app.ranking.keywords import compile_keywords
 from app.store import MemoryStore
 from tests.conftest import FakeArxiv, listing, make_settings
 

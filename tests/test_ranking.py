@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from app.arxiv.parse import parse_listing
+from app.keywords import compile_keywords
 from app.models import AnnounceType, FeedQuery, Paper
 from app.ranking.index import find_keywords
-from app.ranking.keywords import compile_keywords
 from app.ranking.rank import rank
 from app.ranking.signals import Weights
 from tests.conftest import ALL4, listing

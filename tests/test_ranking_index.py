@@ -12,9 +12,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from app.keywords import distinct_keywords, match_form
 from app.models import FeedQuery
 from app.ranking.index import INDEXES
-from app.ranking.keywords import distinct_keywords, match_form
 from app.ranking.offload import THREAD_ABOVE, off_loop
 from app.ranking.rank import rank
 from tests.conftest import make_paper as paper

@@ -33,7 +33,8 @@ from app.main import create_app
 from app.store.keys import durable
 from tests.conftest import FakeArxiv, make_settings
 from tests.delivery_servers import WebhookReceiver
-from tests.test_store import RedisServer, free_port, need_redis
+from tests.loopback import free_port
+from tests.test_store import RedisServer, need_redis
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 

@@ -14,13 +14,13 @@ import pytest
 from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
-from app.llm import LLMClient
+from app.llm.budget import CallBudget
+from app.llm.client import LLMClient
 from app.main import create_app
 from app.pipeline import build_feed
 from app.plan import plan_feed
 from app.store import MemoryStore
 from app.summaries.relevance import RelevanceRater
-from app.summaries.summarize import CallBudget
 from tests.conftest import ALL4, FakeArxiv, ai_config, listing, make_settings
 from tests.openai_stub import OpenAIStub
 

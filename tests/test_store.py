@@ -24,6 +24,7 @@ import pytest
 
 from app.errors import ConfigError
 from app.store import FallbackStore, MemoryStore, SQLiteStore, Store, open_store
+from tests.loopback import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -45,12 +46,6 @@ class Clock:
 def read(path: str | Path) -> bytes:
     """A file's bytes (a plain function: the async tests are small enough to block briefly)."""
     return Path(path).read_bytes()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RedisServer:

@@ -17,10 +17,10 @@ import pytest
 
 from app.main import create_app
 from app.models import FeedQuery
+from app.personal.personalizer import STRANGERS_KEPT, Personalizer
 from app.profiles.library import LibraryEntry
 from app.profiles.model import Profile
 from app.profiles.registry import ProfileFeed
-from app.ranking.personal import STRANGERS_KEPT, Personalizer
 from app.store import MemoryStore
 from tests.conftest import FakeArxiv, make_settings
 from tests.test_lookup import FakeApi

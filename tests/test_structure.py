@@ -14,19 +14,119 @@ def module_name(path: Path) -> str:
 
 
 def imports() -> dict[str, set[str]]:
-    """Every app module and the app modules it imports (type-only and lazy imports too)."""
+    """Every app module and the app modules it imports (type-only and lazy imports too).
+
+    ``from app.arxiv import taxonomy`` imports the module ``app.arxiv.taxonomy``; the package
+    ``app.arxiv`` counts only for names that are not modules of it.
+    """
+    paths = {module_name(path): path for path in APP.rglob("*.py")}
     graph: dict[str, set[str]] = {}
-    for path in APP.rglob("*.py"):
-        name = module_name(path)
+    for name, path in paths.items():
         found: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app"):
-                found.add(node.module)
-                found.update(f"{node.module}.{a.name}" for a in node.names)
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    found.add(sub if sub in paths else node.module)
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names if a.name.startswith("app"))
         graph[name] = found
     return {name: {m for m in deps if m in graph and m != name} for name, deps in graph.items()}
+
+
+# The layers of app/, bottom first: a module may import its own layer and those below, never one
+# above (type-only and lazy imports included). A module belongs to the most specific prefix that
+# names it ("app.arxiv.ids" is a fact, the rest of "app.arxiv" upstream); a new module in a
+# package joins the package's layer, and a new top-level module starts in the foundation until
+# it is named here.
+LAYERS: list[list[str]] = [
+    # foundation: the error hierarchy, redaction, in-memory caches, HTTP validators
+    ["app", "app.errors", "app.redaction", "app.caches", "app.http_cache"],
+    # facts and the models passed between stages (pure): arXiv's taxonomy, ids, days and links,
+    # keywords, the papers and feeds, the signals a score is made of
+    [
+        "app.arxiv.taxonomy",
+        "app.arxiv.ids",
+        "app.arxiv.schedule",
+        "app.arxiv.links",
+        "app.keywords",
+        "app.models",
+        "app.ranking.signals",
+        "app.validation",
+    ],
+    # settings models (declarative, gathered by app.config's Settings)
+    [
+        "app.llm.settings",
+        "app.summaries.settings",
+        "app.delivery.settings",
+        "app.delivery.addresses",
+        "app.profiles.model",
+    ],
+    ["app.store"],
+    # upstream: arXiv's listings and API
+    ["app.arxiv"],
+    ["app.catalog"],
+    # pure computing: ranking, rendering (feeds, pages, the JSON API's papers), reading a
+    # library export
+    [
+        "app.ranking",
+        "app.render",
+        "app.schemas",
+        "app.profiles.entries",
+        "app.profiles.ids",
+        "app.profiles.parsers",
+        "app.profiles.library",
+    ],
+    # LLM endpoints: the client, its call budget, embeddings, summaries and ratings
+    ["app.llm", "app.summaries"],
+    ["app.config"],
+    # profiles (stored, owned) and personalization (the I/O side of ranking by them)
+    ["app.profiles"],
+    ["app.personal"],
+    ["app.delivery"],
+    # services: what a request or a refresh does, and the one place that builds the services
+    [
+        "app.queries",
+        "app.config_view",
+        "app.plan",
+        "app.pipeline",
+        "app.refresh",
+        "app.wiring",
+        "app.auth",
+    ],
+    # serving: a feed request end to end, HTTP plumbing
+    ["app.serving", "app.http_basics"],
+    # entry points
+    ["app.routes", "app.main", "app.aws", "app.__main__", "app.cli_output"],
+]
+
+
+def layer_of(module: str) -> int:
+    """The layer of ``module``: that of the longest prefix naming it."""
+    best, layer = -1, 0
+    for n, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, layer = len(prefix), n
+    return layer
+
+
+def test_layers_name_modules_that_exist() -> None:
+    graph = imports()
+    named = [p for layer in LAYERS for p in layer]
+    assert len(named) == len(set(named))
+    assert [p for p in named if not any(m == p or m.startswith(p + ".") for m in graph)] == []
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    graph = imports()
+    upward = sorted(
+        f"{name} (layer {layer_of(name)}) imports {dep} (layer {layer_of(dep)})"
+        for name, deps in graph.items()
+        for dep in deps
+        if layer_of(dep) > layer_of(name)
+    )
+    assert upward == []
 
 
 def test_nothing_but_main_imports_a_route() -> None:

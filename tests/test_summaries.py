@@ -13,13 +13,14 @@ from openai import AsyncOpenAI
 
 from app.arxiv.parse import parse_listing
 from app.errors import LLMError
-from app.llm import LLMClient
+from app.llm.budget import CallBudget
+from app.llm.client import LLMClient
 from app.models import Paper
 from app.store import MemoryStore, Store
 from app.summaries.prompts import load_prompt
 from app.summaries.relevance import RelevanceRater, parse_ratings
 from app.summaries.settings import AISummary
-from app.summaries.summarize import CallBudget, Summarizer
+from app.summaries.summarize import Summarizer
 from tests.conftest import ALL4, listing
 from tests.openai_stub import OpenAIStub
 

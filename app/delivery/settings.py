@@ -22,24 +22,15 @@ from __future__ import annotations
 import hashlib
 import os
 from email.utils import getaddresses, parseaddr
-from ipaddress import ip_address
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.validation import is_loopback
+
 WebhookKind = Literal["slack", "discord", "feishu", "generic"]
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _secret(name: str | None) -> str | None:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.ranking.keywords import Keyword, Keywords, match_form
+from app.keywords import Keyword, Keywords, match_form
 
 KEEP = 8
 _WORDS = re.compile(r"\w+")

@@ -1,6 +1,6 @@
 """Filter, score and order papers for a ``FeedQuery`` (pure functions).
 
-Keywords match as ``app.ranking.keywords`` describes. Each paper's signals (keywords, the LLM's
+Keywords match as ``app.keywords`` describes. Each paper's signals (keywords, the LLM's
 rating, similarity to a profile's library and likes, followed authors) become points as
 ``app.ranking.signals`` says, with the query's ``weights``; the score is their sum. Ratings and
 what a profile says of each paper arrive as one ``Evidence``. With similarity, a paper that
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from app.keywords import Keywords, compile_keywords
 from app.models import FeedQuery, Paper, Personal, Relevance, ScoredPaper
 from app.ranking.index import INDEXES, Hits, hits
-from app.ranking.keywords import Keywords, compile_keywords
 from app.ranking.signals import Signals, contributions, total
 
 

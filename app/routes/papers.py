@@ -15,22 +15,14 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from app.arxiv.ids import parse_arxiv_id
 from app.auth import owns_profile
+from app.config_view import ConfigOut, config_out
 from app.errors import InvalidQuery, NotFound
 from app.http_cache import Rendered
 from app.models import AnnounceType, ScoredPaper
 from app.pipeline import feed_for
 from app.plan import plan_feed
 from app.queries import FEED_PARAMETERS, MAX_PARAM_LENGTH
-from app.schemas import (
-    ConfigOut,
-    ErrorOut,
-    PaperDetail,
-    PaperPage,
-    config_out,
-    paper_detail,
-    paper_page,
-    select,
-)
+from app.schemas import ErrorOut, PaperDetail, PaperPage, paper_detail, paper_page, select
 from app.serving import page_url, refuse_unknown_params, request_query, respond
 from app.wiring import ServicesDep
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.llm import LLMClient
+    from app.llm.budget import CallBudget
+    from app.llm.client import LLMClient
     from app.summaries.relevance import RelevanceRater
-    from app.summaries.summarize import CallBudget, Summarizer
+    from app.summaries.summarize import Summarizer
 
 
 @dataclass

@@ -22,7 +22,7 @@ from app.models import Paper
 from app.store.base import Store
 
 if TYPE_CHECKING:
-    from app.llm import LLMClient
+    from app.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ So polling spends at most one attempt per paper per backoff period.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
@@ -24,11 +23,11 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient
+from app.llm.budget import KEEP, MAX_BACKOFF, CallBudget, cached_outputs, output_key
+from app.llm.client import LLMClient
 from app.models import Paper, Relevance
 from app.store.base import Store
 from app.summaries.prompts import RELEVANCE_SYSTEM, relevance_prompt
-from app.summaries.summarize import KEEP, MAX_BACKOFF, CallBudget
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +101,11 @@ class RelevanceRater:
     def key(self, paper: Paper) -> str:
         """Cache key of one paper's rating."""
         parts = [paper.versioned_id, self.interests.strip(), self.llm.model]
-        return "relevance:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
+        return output_key("relevance", parts, sep="\n")
 
     async def existing(self, papers: Sequence[Paper]) -> dict[str, Relevance]:
         """Cached ratings, by versioned id (no LLM call)."""
-        keys = {self.key(p): p.versioned_id for p in papers}
-        found: dict[str, Relevance] = {}
-        for key, raw in (await self.store.get_many(list(keys))).items():
-            try:
-                found[keys[key]] = Relevance.model_validate_json(raw)
-            except ValidationError:
-                log.warning("ignoring unreadable cached rating %s", key)
-        return found
+        return await cached_outputs(self.store, papers, self.key, Relevance)
 
     async def rate(self, papers: Sequence[Paper], time_budget: float) -> dict[str, Relevance]:
         """Cached ratings plus new ones, in batches, waiting at most ``time_budget`` s."""

@@ -1,40 +1,14 @@
-"""The ``ai_summary`` settings block (kept apart from ``app.config`` so that response models
-can reuse it without loading pydantic-settings)."""
+"""The ``ai_summary`` settings block, an ``app.llm.settings.Provider`` (kept apart from
+``app.config`` so that response models can reuse it without loading pydantic-settings)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-
-class Provider(BaseModel):
-    """An OpenAI-compatible endpoint: where it is and which variable holds its key."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    api_key_env: str = "OPENAI_API_KEY"
-    base_url: str | None = Field(
-        default=None, description="e.g. http://localhost:11434/v1 (Ollama); None: OpenAI"
-    )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError("must be an http(s) URL")  # never echoed: it may hold a password
-        return value
-
-    def api_key(self) -> str | None:
-        """The key from the variable named by ``api_key_env``, else ``OPENAI_API_KEY``."""
-        return os.environ.get(self.api_key_env) or os.environ.get("OPENAI_API_KEY")
-
-    def resolved_base_url(self) -> str | None:
-        """``base_url``, else ``OPENAI_BASE_URL``, else the provider default (OpenAI)."""
-        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+from app.llm.settings import Provider
 
 
 class AISummary(Provider):

@@ -19,16 +19,14 @@ only within the daily cap on LLM calls, which every call counts against.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient, Message
+from app.llm.budget import KEEP, MAX_BACKOFF, CallBudget, cached_outputs, output_key
+from app.llm.client import LLMClient, Message
 from app.models import Paper, Summary
 from app.store.base import Store
 from app.summaries.fulltext import FullText
@@ -38,69 +36,7 @@ from app.summaries.settings import AISummary
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-MAX_BACKOFF = 24 * 3600.0
 MIN_SUMMARY_CHARS = 40
-KEEP = 90 * 86400.0  # seconds an LLM output (summary, rating, vector) is kept
-
-
-class CallBudget:
-    """The daily cap on LLM calls, counted in the store so it holds across instances."""
-
-    def __init__(
-        self, store: Store, cap: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
-        self.store = store
-        self.cap = cap
-        self.clock = clock
-
-    def key(self) -> str:
-        """Today's counter (UTC day)."""
-        return f"counter:llm-calls:{self.clock().astimezone(UTC).date().isoformat()}"
-
-    async def take(self) -> None:
-        """Count one call, or raise ``LLMBudgetExceeded`` when today's cap is reached."""
-        used = await self.store.incr(self.key(), 1, ttl=2 * 86400)
-        if used > self.cap:
-            raise LLMBudgetExceeded(f"the daily cap of {self.cap} LLM calls is reached")
-
-    async def give_back(self) -> None:
-        """Uncount one call that never reached the provider."""
-        await self.store.incr(self.key(), -1, ttl=2 * 86400)
-
-    async def used(self) -> int:
-        """Calls counted today."""
-        raw = await self.store.get(self.key())
-        return int(raw) if raw else 0
-
-
-class DailyShare:
-    """One profile's share of the daily LLM calls (its own counter; the global cap holds too)."""
-
-    def __init__(
-        self,
-        store: Store,
-        name: str,
-        cap: int,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.store = store
-        self.name = name
-        self.cap = cap
-        self.clock = clock
-
-    def key(self) -> str:
-        """Today's counter of this profile (UTC day)."""
-        return f"counter:llm-calls:{self.name}:{self.clock().astimezone(UTC).date().isoformat()}"
-
-    async def remaining(self) -> int:
-        """Calls this profile may still cause today."""
-        raw = await self.store.get(self.key())
-        return max(0, self.cap - (int(raw) if raw else 0))
-
-    async def spend(self, calls: int) -> None:
-        """Count ``calls`` made for this profile."""
-        if calls:
-            await self.store.incr(self.key(), calls, ttl=2 * 86400)
 
 
 class Summarizer:
@@ -129,18 +65,11 @@ class Summarizer:
     def key(self, paper: Paper) -> str:
         """The cache key of ``paper``'s summary under the current settings."""
         parts = [paper.versioned_id, self.llm.model, self.prompt.digest, self.cfg.source]
-        return "summary:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+        return output_key("summary", parts)
 
     async def existing(self, papers: Sequence[Paper]) -> dict[str, Summary]:
         """Summaries already cached, by versioned id (no LLM call)."""
-        keys = {self.key(p): p.versioned_id for p in papers}
-        found: dict[str, Summary] = {}
-        for key, raw in (await self.store.get_many(list(keys))).items():
-            try:
-                found[keys[key]] = Summary.model_validate_json(raw)
-            except ValidationError:
-                log.warning("ignoring unreadable cached summary %s", key)
-        return found
+        return await cached_outputs(self.store, papers, self.key, Summary)
 
     async def summarize(
         self, papers: Sequence[Paper], time_budget: float, progress: Progress | None = None

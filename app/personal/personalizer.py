@@ -20,22 +20,23 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from app.caches import LRU
 from app.errors import LLMError, UpstreamError
 from app.models import FeedQuery, Paper, Personal, SimilarTo
+from app.ranking.offload import off_loop
 
 if TYPE_CHECKING:
     from app.arxiv.lookup import PaperLookup
+    from app.llm.embeddings import Embedder
     from app.profiles.registry import ProfileFeed
-    from app.ranking.embeddings import Embedder
     from app.ranking.similarity import SimilarityScorer
 
 log = logging.getLogger(__name__)
 
-THREAD_OVER = 300  # candidates scored in a worker thread beyond this many ...
-PAIRS_OVER = 30_000  # ... or candidate x library/liked pairs beyond this many
+PAIRS_OVER = 30_000  # scored in a worker thread beyond this many candidate x library/liked pairs
 STRANGERS_KEPT = 8  # strangers' scorers (one per like-set) kept
 RETRY = 600.0  # seconds a scorer missing ids (budget spent, arXiv failed) is kept
 NAMED = 10  # ids a note names, the rest counted
@@ -115,7 +116,7 @@ class Personalizer:
         followed = follow(query.authors)
         sims: list[tuple[float, list[SimilarTo]]] | None = None
         if held and scorer and self.embedder and profile is not None and profile.query == query:
-            from app.ranking.embedded import embedded_similarity
+            from app.personal.embedded import embedded_similarity
 
             try:
                 sims = await embedded_similarity(
@@ -125,10 +126,8 @@ class Personalizer:
                 log.warning("embeddings failed, using the embedded default: %s", exc.message)
         if scorer and sims is None:
             pairs = len(candidates) * (len(scorer.positives) + len(scorer.negatives))
-            scored = (
-                await asyncio.to_thread(scorer.score, candidates)
-                if len(candidates) > THREAD_OVER or pairs > PAIRS_OVER
-                else scorer.score(candidates)
+            scored = await off_loop(
+                len(candidates), partial(scorer.score, candidates), heavy=pairs > PAIRS_OVER
             )
             sims = [
                 (s.similarity, [_near(t.id, t.title, t.similarity) for t in s.similar_to])

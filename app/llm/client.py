@@ -21,7 +21,7 @@ from app.errors import LLMError, LLMUnreachable
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from app.summaries.settings import AISummary
+    from app.llm.settings import Provider
 
 log = logging.getLogger(__name__)
 
@@ -191,36 +191,22 @@ def _short(exc: Exception) -> str:
     return text[:300]
 
 
-def build_llm(cfg: AISummary) -> LLMClient | None:
-    """An ``LLMClient`` for the configured provider, or None without an API key."""
-    return build_client(
-        cfg.api_key(),
-        cfg.resolved_base_url(),
-        cfg.model,
-        cfg.timeout,
-        off=f"LLM features are off: no API key in {key_variables(cfg.api_key_env)}",
-    )
-
-
-def key_variables(name: str) -> str:
-    """``$MY_KEY or $OPENAI_API_KEY``, or just ``$OPENAI_API_KEY`` when that is the name."""
-    return f"${name}" + (" or $OPENAI_API_KEY" if name != "OPENAI_API_KEY" else "")
-
-
-def build_client(
-    key: str | None, base_url: str | None, model: str, timeout: float, *, off: str
-) -> LLMClient | None:
-    """An ``LLMClient`` for ``model`` at ``base_url``; None (logging ``off``) without a key.
-
-    Ollama or vLLM on the same machine need no key.
-    """
+def build_client(cfg: Provider, model: str, timeout: float, *, feature: str) -> LLMClient | None:
+    """An ``LLMClient`` for ``model`` at the endpoint ``cfg`` names; None without an API key
+    (logging that ``feature`` is off), except for Ollama or vLLM on the same machine."""
+    key, base_url = cfg.api_key(), cfg.resolved_base_url()
     if not key and not _is_local(base_url):
-        log.warning("%s", off)
+        log.warning("%s are off: no API key in %s", feature, key_variables(cfg.api_key_env))
         return None
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(api_key=key or "not-needed", base_url=base_url, max_retries=1)
     return LLMClient(client, model, timeout)
+
+
+def key_variables(name: str) -> str:
+    """``$MY_KEY or $OPENAI_API_KEY``, or just ``$OPENAI_API_KEY`` when that is the name."""
+    return f"${name}" + (" or $OPENAI_API_KEY" if name != "OPENAI_API_KEY" else "")
 
 
 def _is_local(base_url: str | None) -> bool:

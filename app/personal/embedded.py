@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from app.llm.embeddings import cosine
 from app.models import Paper, SimilarTo
-from app.ranking.embeddings import cosine
 
 if TYPE_CHECKING:
+    from app.llm.embeddings import Embedder
     from app.profiles.library import LibraryEntry
-    from app.ranking.embeddings import Embedder
 
 NEIGHBOURS = 5
 

@@ -3,7 +3,7 @@
 A profile may rank by the cosine between embeddings of its library and of the day's papers.
 ``Embedder`` asks the endpoint for vectors in batches of ``batch_size`` texts per request, at
 most ``concurrency`` requests at a time, and keeps every vector in the store for ``KEEP`` (90
-days; a cache like every LLM output, see ``app.summaries.summarize``): a paper's under its
+days; a cache like every LLM output, see ``app.llm.budget``): a paper's under its
 versioned id and the model (``embedding:<tag>:<versioned id>``), any other text's under a hash
 of the text and the model (``embedding-text:<tag>:<hash>``), so no text is embedded twice.
 Vectors are stored as little-endian float32 (4 bytes a dimension) and handed out as
@@ -28,16 +28,15 @@ from array import array
 from collections.abc import Mapping, Sequence
 
 from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
-from app.llm import LLMClient, build_client, key_variables
+from app.llm.budget import KEEP, MAX_BACKOFF, CallBudget
+from app.llm.client import LLMClient, build_client
+from app.llm.settings import EmbeddingsSettings
 from app.models import Paper
-from app.ranking.settings import EmbeddingsSettings
 from app.store.base import Store
-from app.summaries.summarize import KEEP, CallBudget
 
 log = logging.getLogger(__name__)
 
 type Vector = array[float]  # array("f"): float32 values
-MAX_BACKOFF = 24 * 3600.0
 FAILURES_TTL = 7 * 86400.0
 
 
@@ -198,11 +197,5 @@ class Embedder:
 
 def build_embedder(cfg: EmbeddingsSettings, store: Store, budget: CallBudget) -> Embedder | None:
     """An ``Embedder`` for the configured endpoint, or None (with a warning) without a key."""
-    client = build_client(
-        cfg.api_key(),
-        cfg.resolved_base_url(),
-        cfg.model,
-        cfg.timeout,
-        off=f"embeddings are off: no API key in {key_variables(cfg.api_key_env)}",
-    )
+    client = build_client(cfg, cfg.model, cfg.timeout, feature="embeddings")
     return None if client is None else Embedder(client, store, budget, cfg)
