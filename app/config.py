@@ -206,6 +206,10 @@ class Settings(BaseSettings):
         description="Bearer token for PUT/DELETE /api/profiles/{name}; unset disables them",
     )
     max_profiles: int = Field(default=100, ge=0, le=10000, description="Stored profiles")
+    zotero_api_url: str = Field(
+        default="https://api.zotero.org",
+        description="Zotero's Web API (v3), which profiles with a 'zotero' library read",
+    )
 
     # -- delivery (optional) --
     delivery: Delivery | None = Field(
@@ -241,7 +245,7 @@ class Settings(BaseSettings):
             raise ValueError(f"digest_template {str(value)!r} does not exist")
         return value
 
-    @field_validator("arxiv_rss_url", "arxiv_api_url")
+    @field_validator("arxiv_rss_url", "arxiv_api_url", "zotero_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)
