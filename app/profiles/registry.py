@@ -5,6 +5,9 @@ broken file stops start-up with the entry at fault). ``PUT /api/profiles/{name}`
 profile in the store (``profile:<name>``, with its parsed library) where every instance finds
 it: that is how a serverless deployment changes a library without a commit. A stored profile
 takes precedence over a configured one of the same name; deleting it brings that one back.
+A profile with a ``zotero`` source has its library file's entries (if any) and then its synced
+Zotero entries (``app.profiles.synced``) as its ``library``: a served profile with no copy yet
+syncs it first; listing profiles never does.
 
 ``owner_categories()`` are the categories of every feed the owner defined (the configured feed
 and each profile, configured or stored), as every instance reads them from the store: the
@@ -13,6 +16,7 @@ catalog fetches them without drawing on the strangers' budget.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -26,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import ConfigError, Conflict, InvalidQuery, UnknownProfile
 from app.models import FeedQuery
 from app.profiles.model import Profile, check_name
+from app.profiles.synced import SyncStatus, ZoteroLibraries, merged
 from app.redaction import validation_problems
 
 if TYPE_CHECKING:
@@ -98,23 +103,37 @@ class ProfileRegistry:
         self._raw: dict[str, bytes] = {}  # as last read: unchanged bytes keep the same object
         self._index: tuple[list[str], float] | None = None
         self._owner: tuple[frozenset[str], float] | None = None
+        self.zotero = ZoteroLibraries(settings, store)
+        self._merged: dict[str, tuple[ProfileFeed, object, ProfileFeed]] = {}
 
     async def names(self) -> list[str]:
         """Every profile's name, sorted."""
         return sorted(set(self.configured) | set(await self._stored_names()))
 
     async def all(self) -> list[ProfileFeed]:
-        """Every profile."""
-        return [await self.get(name) for name in await self.names()]
+        """Every profile (with the Zotero copies held: none is synced for a listing)."""
+        return [await self.get(name, sync=False) for name in await self.names()]
 
-    async def find(self, name: str) -> ProfileFeed | None:
-        """The profile called ``name``, or None."""
-        stored = await self._load(name)
-        return stored or self.configured.get(name)
+    async def find(self, name: str, *, sync: bool = True) -> ProfileFeed | None:
+        """The profile called ``name``, or None; ``sync``: a Zotero library with no copy yet
+        is synced now."""
+        base = await self._base(name)
+        if base is None or base.profile.zotero is None:
+            return base
+        copy = await self.zotero.copy(name, base.profile.zotero, sync=sync)
+        if copy is None or not copy.entries:
+            return base
+        stamp = (copy.library, tuple(copy.collections), copy.version or copy.last_sync)
+        held = self._merged.get(name)
+        if held is not None and held[0] is base and held[1] == stamp:
+            return held[2]  # the same feed object: its similarity scorer is kept
+        feed = dataclasses.replace(base, library=merged(base.library, copy))
+        self._merged[name] = (base, stamp, feed)
+        return feed
 
-    async def get(self, name: str) -> ProfileFeed:
+    async def get(self, name: str, *, sync: bool = True) -> ProfileFeed:
         """The profile called ``name``; a 404 naming the close ones when there is none."""
-        found = await self.find(name) if len(name) <= 40 else None
+        found = await self.find(name, sync=sync) if len(name) <= 40 else None
         if found is None:
             near = get_close_matches(name[:40], await self.names(), n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(near)}? " if near else ""
@@ -129,7 +148,7 @@ class ProfileRegistry:
             return self._owner[0]
         cats = set(self.settings.categories)
         for name in await self.names():
-            found = await self.find(name)
+            found = await self._base(name)
             if found is not None:
                 cats.update(found.query.categories)
         self._owner = (frozenset(cats), self.clock())
@@ -177,11 +196,40 @@ class ProfileRegistry:
                 )
             await self.get(name)  # the usual 404
         await self.store.delete(f"profile:{name}")
+        await self.zotero.forget(name)
         rest = [n for n in names if n != name]
         await self.store.set(INDEX, json.dumps(rest).encode())
         self._stored[name] = (None, self.clock())
         self._index = (rest, self.clock())
         self._owner = None
+
+    async def sync_zotero(self, until: float) -> dict[str, SyncStatus]:
+        """Sync every profile's Zotero library (the daily refresh) before ``until`` (a
+        ``time.monotonic()`` reading); a failure keeps the last good copy, and one not tried
+        for lack of time keeps it too. Each such profile's status."""
+        from app.profiles.synced import REFRESH_SYNC
+
+        out: dict[str, SyncStatus] = {}
+        for name in await self.names():
+            base = await self._base(name)
+            source = base.profile.zotero if base is not None else None
+            if source is None:
+                continue
+            left = min(REFRESH_SYNC, until - time.monotonic())
+            if left >= 1.0:
+                out[name] = (await self.zotero.sync(name, source, within=left)).status()
+            else:
+                out[name] = await self.zotero.status(name, source)
+        return out
+
+    async def zotero_status(self, feed: ProfileFeed) -> SyncStatus | None:
+        """How the profile's Zotero library was last synced (None: it names none)."""
+        source = feed.profile.zotero
+        return None if source is None else await self.zotero.status(feed.name, source)
+
+    async def _base(self, name: str) -> ProfileFeed | None:
+        """The profile as defined, its library file's entries only."""
+        return await self._load(name) or self.configured.get(name)
 
     async def _stored_names(self, *, fresh: bool = False) -> list[str]:
         if not fresh and self._index is not None and self.clock() - self._index[1] < RELOAD:

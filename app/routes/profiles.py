@@ -21,6 +21,7 @@ from app.auth import check_bearer
 from app.delivery.addresses import private_webhooks, refusal
 from app.errors import InvalidQuery, PayloadTooLarge
 from app.profiles.registry import ProfileFeed
+from app.profiles.synced import SyncStatus
 from app.redaction import validation_problems
 from app.render.formats import FORMATS, Format, document_links, feed_paths
 from app.serving import base_url, format_route, serve_digest, serve_feed, serve_page
@@ -51,9 +52,12 @@ class ProfileOut(BaseModel):
     likes: int
     dislikes: int
     feeds: dict[str, str] = Field(description="Feed URLs by format, and the reading page")
+    zotero: SyncStatus | None = Field(
+        default=None, description="Its Zotero library's last sync (null: it names none)"
+    )
 
 
-def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
+async def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
     """How ``/api/profiles`` shows one profile."""
     prefix = f"{base}/p/{feed.name}"
     query = feed.query
@@ -68,6 +72,7 @@ def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
         likes=len(query.like),
         dislikes=len(query.dislike),
         feeds={f.key: f"{prefix}/{f.path}" for f in FORMATS.values()} | {"page": f"{prefix}/"},
+        zotero=await services.profiles.zotero_status(feed),
     )
 
 
@@ -119,7 +124,7 @@ async def profile_page(name: str, request: Request, services: ServicesDep) -> Re
 async def list_profiles(request: Request, services: ServicesDep) -> list[ProfileOut]:
     """Every profile with its feed URLs."""
     base = base_url(request, services.settings.public_url)
-    return [profile_out(services, p, base) for p in await services.profiles.all()]
+    return [await profile_out(services, p, base) for p in await services.profiles.all()]
 
 
 @api.put("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
@@ -155,7 +160,7 @@ async def put_profile(
         # a few thousand BibTeX entries take seconds to parse: off the event loop
         library = await asyncio.to_thread(parse_library, body, content_type=mime)
         saved = await services.profiles.put(name, None, library)
-    return profile_out(services, saved, base_url(request, services.settings.public_url))
+    return await profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
 @api.delete("/api/profiles/{name}", status_code=204, responses=ADMIN | {409: {}})
