@@ -206,3 +206,15 @@ def test_the_synced_copies_are_durable() -> None:
     assert durable("zotero:reading")
     assert expiry_problem("zotero:reading", expires=False) is None
     assert expiry_problem("zotero:reading", expires=True) is not None
+
+
+async def test_a_library_over_the_cap_keeps_its_newest_papers(zotero: ZoteroServer) -> None:
+    zotero.add(LIB, *papers(250))
+    async with httpx.AsyncClient() as http:
+        client = ZoteroClient(http, zotero.url, max_entries=150)
+        read = await client.read(SOURCE, KEY, since=None, where="profile 'x'")
+    assert read is not None
+    assert read.truncated
+    assert len(read.entries) == 150
+    assert read.entries[-1].title == "Paper number 100"
+    assert len(zotero.seen) == 2  # no page beyond the cap is asked for

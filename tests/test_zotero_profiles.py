@@ -63,7 +63,9 @@ async def test_a_profile_is_ranked_by_its_synced_library(
         feed = (await c.get("/p/reading/feed.json")).json()
         again = await c.get("/p/reading/rss")
         status = (await c.get("/api/profiles")).json()[0]
+        shown = (await c.get("/api/config")).json()
     assert again.status_code == 200
+    assert shown["zotero_api_url"] == "custom"  # a loopback address is not shown
     assert len(zotero.seen) == 1  # the first read synced; later ones use the copy
     titles = {p.title for p in new[:3]}
     items = feed["items"]
