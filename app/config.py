@@ -213,6 +213,10 @@ class Settings(BaseSettings):
         description="Signs profiles' tokens and feedback links; unset: neither exists. "
         "Changing it changes every token and link",
     )
+    zotero_api_url: str = Field(
+        default="https://api.zotero.org",
+        description="Zotero's Web API (v3), which profiles with a 'zotero' library read",
+    )
 
     # -- delivery (optional) --
     delivery: Delivery | None = Field(
@@ -248,7 +252,7 @@ class Settings(BaseSettings):
             raise ValueError(f"digest_template {str(value)!r} does not exist")
         return value
 
-    @field_validator("arxiv_rss_url", "arxiv_api_url")
+    @field_validator("arxiv_rss_url", "arxiv_api_url", "zotero_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)

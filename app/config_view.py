@@ -130,6 +130,7 @@ class ConfigOut(BaseModel):
     embeddings: str | None = Field(description="The embeddings model for profiles (null: off)")
     admin_token_set: bool = Field(description="Whether ADMIN_TOKEN is set (profile changes)")
     max_profiles: int
+    zotero_api_url: str = Field(description="Zotero's own address, or custom (never shown)")
     feedback_secret_set: bool = Field(
         default=False, description="Whether FEEDBACK_SECRET is set (profile tokens, feedback links)"
     )
@@ -158,10 +159,11 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
     hidden = {"ai_summary", "store", "cron_secret_set", "config_file", "store_url", "redis_url"}
     hidden |= {"sqlite_path", "arxiv_rss_url", "contact", "digest_template", "public_url"}
     hidden |= {"delivery", "profiles", "admin_token_set", "arxiv_api_url", "embeddings"}
-    hidden |= {"feedback_secret_set"}
+    hidden |= {"feedback_secret_set", "zotero_api_url"}
     values = settings.model_dump(mode="json", include=set(ConfigOut.model_fields) - hidden)
     default_rss = Defaults.model_fields["arxiv_rss_url"].get_default()
     default_api = Defaults.model_fields["arxiv_api_url"].get_default()
+    default_zotero = Defaults.model_fields["zotero_api_url"].get_default()
     default_sqlite = Defaults.model_fields["sqlite_path"].get_default(call_default_factory=True)
     secret, token = settings.cron_secret, settings.admin_token
     return ConfigOut(
@@ -174,6 +176,7 @@ def config_out(settings: Settings, store: str) -> ConfigOut:
         sqlite_path=settings.sqlite_path != default_sqlite,
         arxiv_rss_url=default_rss if settings.arxiv_rss_url == default_rss else "custom",
         arxiv_api_url=default_api if settings.arxiv_api_url == default_api else "custom",
+        zotero_api_url=default_zotero if settings.zotero_api_url == default_zotero else "custom",
         profiles=sorted(settings.profiles),
         embeddings=settings.embeddings.model if settings.embeddings else None,
         admin_token_set=bool(token and token.get_secret_value()),

@@ -17,9 +17,10 @@ a JSON body ``{"error": {"code", "message", "hint"?}}`` in one handler.
     ├── Conflict                 (409) the request contradicts the configuration
     ├── PayloadTooLarge          (413) a body over the limit
     ├── UpstreamError            (502) arXiv answered something unexpected (e.g. a 404)
-    │   └── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
-    │       ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
-    │       └── AdhocBudgetExhausted (503) today's budget of new categories for strangers is spent
+    │   ├── UpstreamUnavailable  (503) arXiv unreachable, timing out, 5xx or 429
+    │   │   ├── UpstreamParseError (503) HTML maintenance page, truncated or broken XML
+    │   │   └── AdhocBudgetExhausted (503) today's budget of new categories for strangers is spent
+    │   └── LibrarySyncError     (502) a profile's Zotero library could not be read (which, why)
     ├── StoreUnavailable         (503) data that must not be lost cannot be written now
     │   └── StoreFull            (503) the store refuses writes (Redis at its maxmemory)
     ├── LLMError                 (502) the LLM failed, timed out or answered garbage
@@ -187,6 +188,20 @@ class AdhocBudgetExhausted(UpstreamUnavailable):
     of such categories (``adhoc_fetch_budget``) is spent."""
 
     code = "adhoc_budget_exhausted"
+
+
+class LibrarySyncError(UpstreamError):
+    """A profile's Zotero library could not be read (a wrong key, a refusal, a timeout, a
+    broken answer). The message names the profile, the library and the environment variable
+    that holds the key, never the key; the last good copy stays in use."""
+
+    code = "library_sync_failed"
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after  # seconds Zotero asked for before the next request
 
 
 class StoreUnavailable(ArxivFeedsError):

@@ -5,6 +5,10 @@ Run by ``GET|POST /api/cron/refresh`` (Vercel's cron) and by ``python -m app ref
 safe to run often: a listing already fetched today is not fetched again, summaries already
 made are not paid again, and a refresh cut short by its time budget resumes on the next run.
 
+Profiles with a Zotero library are synced first (``ProfileRegistry.sync_zotero``): Zotero is
+always asked again, an unchanged library costing one ``304``; a failure keeps the last good
+copy, and the report's ``zotero`` shows each such profile's status.
+
 Each of the owner's feeds is refreshed on its own: one that fails (arXiv, the budget, the
 LLM, a bug) is reported with its error in the report's ``failed`` and its own ``error``, and
 the others are refreshed and delivered all the same; only when every feed fails does the
@@ -27,6 +31,7 @@ from app.delivery.report import DeliveryReport
 from app.errors import ArxivFeedsError
 from app.pipeline import build_feed
 from app.plan import FeedPlan, plan_feed
+from app.profiles.synced import SyncStatus
 
 if TYPE_CHECKING:
     from app.delivery.email import SMTPConnect
@@ -140,6 +145,9 @@ class RefreshReport(BaseModel):
     failed: list[str] = Field(
         default_factory=list, description="The feeds that failed (default: the configured one)"
     )
+    zotero: dict[str, SyncStatus] = Field(
+        default_factory=dict, description="Each Zotero library synced, by profile"
+    )
 
 
 async def refresh(
@@ -157,6 +165,7 @@ async def refresh(
     undone are made by the next run.
     """
     start = time.monotonic() if started is None else started
+    synced = await services.profiles.sync_zotero(start + time_budget)
     results: list[tuple[RankedFeed | None, FeedRefresh]] = []
     errors: list[Exception] = []
     for owned in await owner_feeds(services):
@@ -191,6 +200,7 @@ async def refresh(
         profiles=[r for _, r in results[1:]],
         error=mine.error,
         failed=[r.name for _, r in results if r.error is not None],
+        zotero=synced,
     )
 
 

@@ -7,6 +7,7 @@ of ``app.profiles.parsers``); the entry-start patterns let both count entries ch
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,10 @@ class LibraryEntry(BaseModel):
     arxiv_id: str | None = Field(default=None, description="Version-free, e.g. 2501.01234")
     doi: str | None = None
     year: int | None = None
+    added: datetime | None = Field(
+        default=None,
+        description="When it entered the library (Zotero's dateAdded), where the source says",
+    )
 
     @property
     def label(self) -> str:

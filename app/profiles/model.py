@@ -1,9 +1,9 @@
 """A profile: a personal feed defined by the owner, in ``config.json`` or through the API.
 
 A profile may set any feed setting and inherits the rest from the top level of the
-configuration; it adds a library, liked and disliked papers, followed authors and the weight
-of similarity. ``app.profiles.registry.resolve`` turns one into the ``FeedQuery`` the
-pipeline ranks by.
+configuration; it adds a library (a file, or a Zotero library read through Zotero's Web API:
+``ZoteroSource``), liked and disliked papers, followed authors and the weight of similarity.
+``app.profiles.registry.resolve`` turns one into the ``FeedQuery`` the pipeline ranks by.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from app.validation import clean_keywords, known_categories
 
 NAME = re.compile(r"[a-z0-9-]{1,40}")
 MAX_IDS = 500  # liked or disliked ids per profile
+ZOTERO_LIBRARY = re.compile(r"(users|groups)/[1-9][0-9]{0,11}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+COLLECTION_KEY = re.compile(r"[A-Z0-9]{8}")
 
 
 def check_name(name: str) -> str:
@@ -56,6 +59,42 @@ class ProfileAI(BaseModel):
     )
 
 
+class ZoteroSource(BaseModel):
+    """A Zotero library a profile reads its papers from (``app.profiles.zotero``): the
+    library, the environment variable holding a read key (none: a public library), and
+    optionally the collections to read instead of the whole library."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    library: str = Field(description="users/<id> or groups/<id>, as in Zotero's API paths")
+    api_key_env: str | None = Field(
+        default=None, description="The environment variable holding the key (never the key)"
+    )
+    collections: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("library")
+    @classmethod
+    def _library(cls, value: str) -> str:
+        if not ZOTERO_LIBRARY.fullmatch(value):
+            raise ValueError("must be users/<numeric id> or groups/<numeric id>")
+        return value
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.fullmatch(value):
+            raise ValueError("must be the name of an environment variable, e.g. ZOTERO_API_KEY")
+        return value
+
+    @field_validator("collections")
+    @classmethod
+    def _collections(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not COLLECTION_KEY.fullmatch(key):
+                raise ValueError(f"{key[:20]!r} is not a collection key (8 of A-Z, 0-9)")
+        return list(dict.fromkeys(value))
+
+
 class Profile(BaseModel):
     """One profile as written in ``config.json`` ``profiles`` or sent to the API."""
 
@@ -73,6 +112,9 @@ class Profile(BaseModel):
     ai_summary: ProfileAI = Field(default_factory=ProfileAI)
     library: str | None = Field(
         default=None, description="A library file, relative to the config file"
+    )
+    zotero: ZoteroSource | None = Field(
+        default=None, description="A Zotero library, read through Zotero's Web API"
     )
     like: list[str] = Field(default_factory=list)
     dislike: list[str] = Field(default_factory=list)

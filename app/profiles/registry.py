@@ -5,6 +5,9 @@ broken file stops start-up with the entry at fault). ``PUT /api/profiles/{name}`
 profile in the store (``profile:<name>``, with its parsed library) where every instance finds
 it: that is how a serverless deployment changes a library without a commit. A stored profile
 takes precedence over a configured one of the same name; deleting it brings that one back.
+A profile with a ``zotero`` source has its library file's entries (if any) and then its synced
+Zotero entries (``app.profiles.synced``) as its ``library``: a served profile with no copy yet
+syncs it first; listing profiles never does.
 
 A profile as found carries its feedback (``app.profiles.feedback``): its query counts the
 reader's "more like this" as likes and "less like this" as dislikes, and leaves the latter out.
@@ -30,6 +33,7 @@ from app.errors import ConfigError, Conflict, InvalidQuery, UnknownProfile
 from app.models import FeedQuery
 from app.profiles.feedback import FeedbackBook, Judgement, merge
 from app.profiles.model import Profile, check_name
+from app.profiles.synced import SyncStatus, ZoteroLibraries, merged
 from app.redaction import validation_problems
 
 if TYPE_CHECKING:
@@ -103,35 +107,55 @@ class ProfileRegistry:
         self._index: tuple[list[str], float] | None = None
         self._owner: tuple[frozenset[str], float] | None = None
         self.feedback = FeedbackBook(store, lambda: self.clock())
-        # by name: (the profile as defined, its judgements, the two merged), kept while unchanged
-        self._merged: dict[str, tuple[ProfileFeed, tuple[Judgement, ...], ProfileFeed]] = {}
+        self.zotero = ZoteroLibraries(settings, store)
+        # by name: (the profile as defined, its Zotero copy's stamp, the two merged)
+        self._merged: dict[str, tuple[ProfileFeed, object, ProfileFeed]] = {}
+        # by name: (the profile with its library, its judgements, the two merged)
+        self._judged: dict[str, tuple[ProfileFeed, tuple[Judgement, ...], ProfileFeed]] = {}
 
     async def names(self) -> list[str]:
         """Every profile's name, sorted."""
         return sorted(set(self.configured) | set(await self._stored_names()))
 
     async def all(self) -> list[ProfileFeed]:
-        """Every profile."""
-        return [await self.get(name) for name in await self.names()]
+        """Every profile (with the Zotero copies held: none is synced for a listing)."""
+        return [await self.get(name, sync=False) for name in await self.names()]
 
-    async def find(self, name: str) -> ProfileFeed | None:
-        """The profile called ``name`` with its feedback, or None."""
-        defined = await self._load(name) or self.configured.get(name)
+    async def find(self, name: str, *, sync: bool = True) -> ProfileFeed | None:
+        """The profile called ``name`` with its Zotero library and its readers' feedback, or
+        None; ``sync``: a Zotero library with no copy yet is synced now."""
+        defined = await self._synced(name, sync=sync)
         if defined is None:
             return None
         judged = await self.feedback.judgements(name)
         if not judged:
             return defined
-        held = self._merged.get(name)
+        held = self._judged.get(name)
         if held is not None and held[0] is defined and held[1] is judged:
             return held[2]  # the same object while nothing changed: its scorer is kept
         feed = replace(defined, query=merge(defined.query, judged))
-        self._merged[name] = (defined, judged, feed)
+        self._judged[name] = (defined, judged, feed)
         return feed
 
-    async def get(self, name: str) -> ProfileFeed:
+    async def _synced(self, name: str, *, sync: bool) -> ProfileFeed | None:
+        """The profile as defined, the entries of its Zotero copy (if any) in its library."""
+        base = await self._base(name)
+        if base is None or base.profile.zotero is None:
+            return base
+        copy = await self.zotero.copy(name, base.profile.zotero, sync=sync)
+        if copy is None or not copy.entries:
+            return base
+        stamp = (copy.library, tuple(copy.collections), copy.version or copy.last_sync)
+        held = self._merged.get(name)
+        if held is not None and held[0] is base and held[1] == stamp:
+            return held[2]  # the same feed object: its similarity scorer is kept
+        feed = replace(base, library=merged(base.library, copy))
+        self._merged[name] = (base, stamp, feed)
+        return feed
+
+    async def get(self, name: str, *, sync: bool = True) -> ProfileFeed:
         """The profile called ``name``; a 404 naming the close ones when there is none."""
-        found = await self.find(name) if len(name) <= 40 else None
+        found = await self.find(name, sync=sync) if len(name) <= 40 else None
         if found is None:
             near = get_close_matches(name[:40], await self.names(), n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(near)}? " if near else ""
@@ -146,7 +170,7 @@ class ProfileRegistry:
             return self._owner[0]
         cats = set(self.settings.categories)
         for name in await self.names():
-            found = await self.find(name)
+            found = await self._base(name)
             if found is not None:
                 cats.update(found.query.categories)
         self._owner = (frozenset(cats), self.clock())
@@ -196,11 +220,40 @@ class ProfileRegistry:
         await self.store.delete(f"profile:{name}")
         if name not in self.configured:  # else its feedback stays with the configured one
             await self.feedback.forget(name)
+        await self.zotero.forget(name)
         rest = [n for n in names if n != name]
         await self.store.set(INDEX, json.dumps(rest).encode())
         self._stored[name] = (None, self.clock())
         self._index = (rest, self.clock())
         self._owner = None
+
+    async def sync_zotero(self, until: float) -> dict[str, SyncStatus]:
+        """Sync every profile's Zotero library (the daily refresh) before ``until`` (a
+        ``time.monotonic()`` reading); a failure keeps the last good copy, and one not tried
+        for lack of time keeps it too. Each such profile's status."""
+        from app.profiles.synced import REFRESH_SYNC
+
+        out: dict[str, SyncStatus] = {}
+        for name in await self.names():
+            base = await self._base(name)
+            source = base.profile.zotero if base is not None else None
+            if source is None:
+                continue
+            left = min(REFRESH_SYNC, until - time.monotonic())
+            if left >= 1.0:
+                out[name] = (await self.zotero.sync(name, source, within=left)).status()
+            else:
+                out[name] = await self.zotero.status(name, source)
+        return out
+
+    async def zotero_status(self, feed: ProfileFeed) -> SyncStatus | None:
+        """How the profile's Zotero library was last synced (None: it names none)."""
+        source = feed.profile.zotero
+        return None if source is None else await self.zotero.status(feed.name, source)
+
+    async def _base(self, name: str) -> ProfileFeed | None:
+        """The profile as defined, its library file's entries only."""
+        return await self._load(name) or self.configured.get(name)
 
     async def _stored_names(self, *, fresh: bool = False) -> list[str]:
         if not fresh and self._index is not None and self.clock() - self._index[1] < RELOAD:

@@ -26,6 +26,7 @@ from app.errors import Forbidden, InvalidQuery, PayloadTooLarge
 from app.profiles.feedback import Judgement
 from app.profiles.model import Profile
 from app.profiles.registry import ProfileFeed
+from app.profiles.synced import SyncStatus
 from app.profiles.tokens import profile_token, secret_of
 from app.redaction import validation_problems
 from app.render.formats import FORMATS, Format, document_links, feed_paths
@@ -57,9 +58,12 @@ class ProfileOut(BaseModel):
     likes: int
     dislikes: int
     feeds: dict[str, str] = Field(description="Feed URLs by format, and the reading page")
+    zotero: SyncStatus | None = Field(
+        default=None, description="Its Zotero library's last sync (null: it names none)"
+    )
 
 
-def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
+async def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
     """How ``/api/profiles`` shows one profile."""
     prefix = f"{base}/p/{feed.name}"
     query = feed.query
@@ -74,6 +78,7 @@ def profile_out(services: Services, feed: ProfileFeed, base: str) -> ProfileOut:
         likes=len(query.like),
         dislikes=len(query.dislike),
         feeds={f.key: f"{prefix}/{f.path}" for f in FORMATS.values()} | {"page": f"{prefix}/"},
+        zotero=await services.profiles.zotero_status(feed),
     )
 
 
@@ -137,7 +142,7 @@ async def profile_page(name: str, request: Request, services: ServicesDep) -> Re
 async def list_profiles(request: Request, services: ServicesDep) -> list[ProfileOut]:
     """Every profile with its feed URLs."""
     base = base_url(request, services.settings.public_url)
-    return [profile_out(services, p, base) for p in await services.profiles.all()]
+    return [await profile_out(services, p, base) for p in await services.profiles.all()]
 
 
 @api.put("/api/profiles/{name}", response_model=ProfileOut, responses=ADMIN)
@@ -170,7 +175,7 @@ async def put_profile(
         # a few thousand BibTeX entries take seconds to parse: off the event loop
         library = await asyncio.to_thread(parse_library, body, content_type=mime)
         saved = await services.profiles.put(name, None, library)
-    return profile_out(services, saved, base_url(request, services.settings.public_url))
+    return await profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
 @api.delete("/api/profiles/{name}", status_code=204, responses=ADMIN | {409: {}})
@@ -204,7 +209,7 @@ async def patch_profile(
     except ValueError as exc:
         raise InvalidQuery(f"the body is not JSON: {exc}") from None
     saved = await _save(services, name, profile)
-    return profile_out(services, saved, base_url(request, services.settings.public_url))
+    return await profile_out(services, saved, base_url(request, services.settings.public_url))
 
 
 @api.get("/api/profiles/{name}", response_model=ProfileDetail, responses=ADMIN)
@@ -217,7 +222,7 @@ async def get_profile(
     """A profile with its feedback (its owner's token or ``ADMIN_TOKEN``)."""
     await _owner(services, authorization, name)
     feed = await services.profiles.get(name)
-    out = profile_out(services, feed, base_url(request, services.settings.public_url))
+    out = await profile_out(services, feed, base_url(request, services.settings.public_url))
     judged = await services.profiles.feedback.judgements(name)
     return ProfileDetail(**out.model_dump(), feedback=list(judged))
 

@@ -3,10 +3,12 @@
 Every key the service writes is either durable or a cache entry:
 
 - **durable**: stored profiles and their index (``profile:<name>``, ``profiles``), the delivery
-  ledger (``delivery:...``) and per-profile feedback (``feedback:...``, reserved for it). They
-  are written with no expiry, so a Redis with ``maxmemory-policy volatile-lru`` (which evicts
-  only keys with an expiry) never evicts them, and they stay small: at most ``max_profiles``
-  profiles, and a ledger that removes its own old days. A durable write reaches the store or
+  ledger (``delivery:...``), per-profile feedback (``feedback:...``, reserved for it) and each
+  profile's synced Zotero library (``zotero:<name>``: the last good copy, kept when Zotero
+  fails). They are written with no expiry, so a Redis with ``maxmemory-policy volatile-lru``
+  (which evicts only keys with an expiry) never evicts them, and they stay small: at most
+  ``max_profiles`` profiles (one Zotero copy each, of at most 5,000 entries), and a ledger
+  that removes its own old days. A durable write reaches the store or
   fails with ``StoreUnavailable`` / ``StoreFull`` (a 503): it is never kept in one instance's
   memory only, where it would be lost (a profile) or forgotten (a digest, then sent twice).
 - **cache**: every other key, written with an expiry (listings, views, days, looked-up papers,
@@ -19,7 +21,7 @@ holder that dies lets go; like every durable key it is never kept in memory inst
 
 from __future__ import annotations
 
-DURABLE_PREFIXES = ("profile:", "delivery:", "feedback:")
+DURABLE_PREFIXES = ("profile:", "delivery:", "feedback:", "zotero:")
 DURABLE_KEYS = frozenset({"profiles"})  # the index of stored profiles
 HOLD_SUFFIXES = (":claim",)  # expiring holds in a durable namespace
 
