@@ -191,3 +191,34 @@ async def test_a_stored_profile_may_name_a_library_and_deleting_it_drops_the_cop
     assert status["zotero"]["items"] == 3
     assert status["library_entries"] == 3
     assert await store.get("zotero:mine") is None
+
+
+async def test_a_zotero_profile_learns_from_its_readers_feedback(
+    tmp_path: Path, zotero: ZoteroServer
+) -> None:
+    """Both reach the feed: the synced library ranks it, and a paper marked "less" through a
+    signed link leaves it while the library's other papers stay."""
+    from app.profiles.tokens import feedback_signature
+
+    day = parse_listing(listing(f"{ALL4}-2026-01-06"), ALL4.split("+"), datetime.now(UTC))
+    new = [p for p in day.papers if p.announce_type is AnnounceType.NEW]
+    mine = [
+        item(f"M{n:07d}", p.title, abstract=p.abstract, added=n, item_type="preprint",
+             archiveID=f"arXiv:{p.arxiv_id}")
+        for n, p in enumerate(new[:3])
+    ]  # fmt: skip
+    zotero.add(LIB, *mine)
+    secret = "feedback-secret-for-tests"
+    async for c in open_client(
+        tmp_path, zotero_config(), MemoryStore(), zotero_api_url=zotero.url,
+        feedback_secret=secret,
+    ):  # fmt: skip
+        before = [i["id"] for i in (await c.get("/p/reading/feed.json")).json()["items"][:3]]
+        gone = next(p.arxiv_id for p in new[:3] if p.guid in before)
+        sig = feedback_signature(secret.encode(), "reading", gone)
+        done = await c.post(f"/p/reading/feedback/{gone}?choice=less&sig={sig}")
+        after = [i["id"] for i in (await c.get("/p/reading/feed.json")).json()["items"]]
+    assert done.status_code in (200, 303)
+    assert not any(gone in i for i in after)  # marked "less": out of the feed
+    kept = {p.guid for p in new[:3] if p.arxiv_id != gone}
+    assert kept <= set(after[:3])  # the library still ranks its other papers first
