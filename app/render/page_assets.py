@@ -115,7 +115,7 @@ SCRIPT = """
     const types = {bib: 'application/x-bibtex', bibtex: 'application/x-bibtex',
       ris: 'application/x-research-info-systems', json: 'application/vnd.citationstyles.csl+json',
       csv: 'text/csv', txt: 'text/plain'};
-    const lines = (v) => v.split('\n').map((w) => w.trim()).filter(Boolean);
+    const lines = (v) => v.split('\\n').map((w) => w.trim()).filter(Boolean);
     owner.addEventListener('submit', async (e) => {
       e.preventDefault();
       const auth = {Authorization: 'Bearer ' + owner.elements.token.value.trim()};
