@@ -13,7 +13,7 @@ pair's similarity is ``(cosine + 0.3 x latent cosine) / 1.3``). A candidate's sc
                ``dislike_neighbours`` (fewer dislikes count as zeros)
   + learned    ``logistic`` x (p - 1/2), p a logistic regression over the latent coordinates of
                the positives against the unjudged candidates as weak negatives (off by
-               default: it measured no better), from ``min_judgements`` judgements on
+               default: it measured no better), from ``min_judgements`` likes on
 
 clipped to 0..1. The dislike term is never negative and never shrinks when a dislike is added,
 and dislikes enter nothing else: a dislike never raises a paper. With no judgements at all it is
@@ -75,7 +75,8 @@ class Model:
     dislike_neighbours: int = 3
     logistic: float = 0.0
     min_judgements: int = 10
-    """Liked, disliked and clicked papers the logistic part needs."""
+    """Liked papers and "more" clicks the logistic part needs (dislikes do not count: they
+    must not switch it on)."""
     unlabelled_weight: float = 1.0
     """Total weight of the unjudged candidates (weak negatives), the positives' being 1."""
     l2: float = 1.0
