@@ -66,6 +66,7 @@ def test_likes_and_dislikes_rank_the_liked_field_first_and_the_disliked_one_down
     open_ = [i for i, p in enumerate(PAPERS) if p.arxiv_id not in judged]
     scorer = build_learner(library, liked, disliked, model=model)
     assert isinstance(scorer, LearnedScorer)
+    assert (len(scorer.positives), len(scorer.negatives)) == (5, 4)
     learned = ranks(similarities(scorer.score(PAPERS)), open_)
     alone = ranks(similarities(build_scorer(library).score(PAPERS)), open_)
     plain = ranks(similarities(build_learner(library, liked, model=model).score(PAPERS)), open_)
@@ -213,7 +214,10 @@ def test_each_item_says_why_and_its_figures_agree() -> None:
             assert mine.similar_to[0].similarity >= plain.similarity
         if paper in liked:
             assert mine.similar_to[0].id == paper.arxiv_id
-    quantum = [s.moved for p, s in zip(PAPERS, scored, strict=True) if p in field("quant-ph")]
+        if paper in disliked:  # the reader said no to it: 0, and the why says dislikes did it
+            assert mine.similarity == 0.0
+            assert mine.moved == -plain.similarity
+    quantum = [s.moved for p, s in zip(PAPERS, scored, strict=True) if p in field("quant-ph")[3:]]
     assert min(quantum) < -0.01
     assert all(s.moved == 0.0 for s in build_learner(library, liked).score(PAPERS))  # type: ignore[attr-defined]
 

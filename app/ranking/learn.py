@@ -15,8 +15,9 @@ pair's similarity is ``(cosine + 0.3 x latent cosine) / 1.3``). A candidate's sc
                the positives against the unjudged candidates as weak negatives (off by
                default: it measured no better), from ``min_judgements`` likes on
 
-clipped to 0..1. The dislike term is never negative and never shrinks when a dislike is added,
-and dislikes enter nothing else: a dislike never raises a paper. With no judgements at all it is
+clipped to 0..1; a disliked paper itself scores 0. The dislike term is never negative and never
+shrinks when a dislike is added, and dislikes enter nothing else: a dislike never raises a
+paper. With no judgements at all it is
 the default scorer itself. The method was chosen by measurement (``bench/feedback.py``: a
 reader judging the top 20 for 3 rounds; README "Similarity ranking").
 
@@ -96,6 +97,12 @@ class Scored(Similarity):
 
 class Scorer(Protocol):
     """What ``Personalizer`` needs of a scorer: ``SimilarityScorer`` or ``LearnedScorer``."""
+
+    @property
+    def positives(self) -> Sequence[object]: ...
+
+    @property
+    def negatives(self) -> Sequence[object]: ...
 
     def __bool__(self) -> bool: ...
 
@@ -195,8 +202,19 @@ class LearnedScorer:
         total = sum(positives[1]) or 1.0
         self._pos = _side(positives[0], [w / total for w in positives[1]])
         self._positive_ids = positive_ids
+        self._negative_ids = frozenset(i.id for i in self._neg.items if i.id)
         self._likes = likes
         self._last: tuple[tuple[object, ...], list[Scored]] | None = None
+
+    @property
+    def positives(self) -> list[_Item]:
+        """The library and liked papers (and "more" clicks)."""
+        return self._pos.items
+
+    @property
+    def negatives(self) -> list[_Item]:
+        """The disliked papers (and "less" clicks)."""
+        return self._neg.items
 
     def __bool__(self) -> bool:
         return bool(self._pos.items)
@@ -231,6 +249,8 @@ class LearnedScorer:
                 against, self._neg.weights, max(model.dislike_neighbours, 1)
             )
         final = np.clip(score, 0.0, 1.0)[index.position].round(4)
+        disliked = [i for i, p in enumerate(papers) if p.arxiv_id in self._negative_ids]
+        final[disliked] = 0.0  # the reader said no to these themselves
         moved = (final - np.clip(base, 0.0, 1.0)[index.position].round(4)).round(4).tolist()
         shown = min(explain, count)
         ids = nearest[index.position, :shown].tolist()
