@@ -190,6 +190,9 @@ class Personal(BaseModel):
     similarity: float | None = Field(default=None, ge=0, le=1)
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    disliked_by: float = Field(
+        default=0.0, ge=0, description="How far dislikes and 'less' clicks moved similarity down"
+    )
 
 
 class FeedbackLinks(BaseModel):
@@ -223,6 +226,9 @@ class ScoredPaper(BaseModel):
     similarity: float | None = Field(default=None, description="0-1, to the library and likes")
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    disliked_by: float = Field(
+        default=0.0, ge=0, description="How far dislikes and 'less' clicks moved similarity down"
+    )
     feedback: FeedbackLinks | None = Field(
         default=None, description="Signed feedback URLs (only in an owner's profile feed)"
     )

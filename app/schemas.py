@@ -118,6 +118,9 @@ class PaperOut(BaseModel):
         "titles are null unless the request carries the owner's token",
     )
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    disliked_by: float = Field(
+        default=0.0, description="How far dislikes and 'less' clicks moved similarity down"
+    )
     feedback: FeedbackLinks | None = Field(
         default=None, description="Signed 'more/less like this' URLs (an owner's profile digest)"
     )
@@ -157,6 +160,7 @@ class PaperOut(BaseModel):
                 "similarity": item.similarity,
                 "similar_to": [SimilarOut.of(s, titles=titles) for s in item.similar_to],
                 "author_match": item.author_match,
+                "disliked_by": round(item.disliked_by, 4),
                 "feedback": item.feedback,
                 **extra,
             }

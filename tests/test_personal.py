@@ -102,6 +102,17 @@ async def test_likes_dislikes_and_followed_authors_for_one_request(tmp_path: Pat
     after = next(i for i in pushed["items"] if i["arxiv_id"] == second["arxiv_id"])
     assert after["similarity"] < second["similarity"]  # a disliked paper's kind goes down
     assert after["rank"] > second["rank"]
+    # and says so: how far the dislike moved it, in the JSON and in every format's why line
+    moved = [i for i in pushed["items"] if i["disliked_by"] > 0]
+    assert moved
+    assert all(i["disliked_by"] == 0 for i in liked_page["items"])  # no dislike, no move
+    down = max(moved, key=lambda i: i["disliked_by"])
+    (rss,), _ = await get(
+        tmp_path,
+        {},
+        f"/rss?keywords=&like={liked.arxiv_id}&dislike={second['arxiv_id']}&limit=500",
+    )
+    assert f"{down['disliked_by']:.2f} lower for its likeness to papers you disliked" in rss.text
 
 
 async def test_a_liked_paper_not_held_comes_from_arxivs_api_once(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.arxiv.lookup import PaperLookup
     from app.llm.embeddings import Embedder
     from app.profiles.registry import ProfileFeed
-    from app.ranking.similarity import SimilarityScorer
+    from app.ranking.learn import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Looked:
 @dataclass(frozen=True)
 class _Held:
     profile: ProfileFeed | None  # the very object it was built for
-    scorer: SimilarityScorer
+    scorer: Scorer
     liked: tuple[Paper, ...]
     notes: tuple[str, ...]
     expires: float | None
@@ -114,14 +114,15 @@ class Personalizer:
         held = await self._scorer(query, candidates, profile, looked)
         scorer = held.scorer if held is not None else None
         followed = follow(query.authors)
-        sims: list[tuple[float, list[SimilarTo]]] | None = None
+        sims: list[tuple[float, list[SimilarTo], float]] | None = None
         if held and scorer and self.embedder and profile is not None and profile.query == query:
             from app.personal.embedded import embedded_similarity
 
             try:
-                sims = await embedded_similarity(
+                embedded = await embedded_similarity(
                     self.embedder, profile.library, list(held.liked), candidates
                 )
+                sims = [(similarity, near, 0.0) for similarity, near in embedded]
             except LLMError as exc:
                 log.warning("embeddings failed, using the embedded default: %s", exc.message)
         if scorer and sims is None:
@@ -130,7 +131,11 @@ class Personalizer:
                 len(candidates), partial(scorer.score, candidates), heavy=pairs > PAIRS_OVER
             )
             sims = [
-                (s.similarity, [_near(t.id, t.title, t.similarity) for t in s.similar_to])
+                (
+                    s.similarity,
+                    [_near(t.id, t.title, t.similarity) for t in s.similar_to],
+                    max(0.0, -getattr(s, "moved", 0.0)),  # the learned scorer's dislike term
+                )
                 for s in scored
             ]
         out: dict[str, Personal] = {}
@@ -141,6 +146,7 @@ class Personalizer:
                 similarity=sim[0] if sim is not None else None,
                 similar_to=sim[1] if sim is not None else [],
                 author_match=followed.match(paper.authors) if followed else [],
+                disliked_by=sim[2] if sim is not None else 0.0,
             )
         return Personalized(out, held.notes if held is not None else ())
 
@@ -238,10 +244,10 @@ class Personalizer:
 async def _build(profile: ProfileFeed | None, looked: Looked) -> _Held:
     """A scorer for the profile's library and the looked-up papers, built in a worker thread;
     one missing ids that may be had later is kept only ``RETRY`` seconds."""
-    from app.ranking.similarity import build_scorer
+    from app.ranking.learn import build_learner
 
     library = profile.library if profile is not None else ()
-    scorer = await asyncio.to_thread(build_scorer, library, looked.liked, looked.disliked)
+    scorer = await asyncio.to_thread(build_learner, library, looked.liked, looked.disliked)
     expires = None if looked.complete else time.monotonic() + RETRY
     return _Held(profile, scorer, looked.liked, looked.notes, expires)
 

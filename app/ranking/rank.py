@@ -124,6 +124,7 @@ def rank(
                 similarity=mine.similarity if mine is not None else None,
                 similar_to=mine.similar_to if mine is not None else [],
                 author_match=mine.author_match if mine is not None else [],
+                disliked_by=mine.disliked_by if mine is not None else 0.0,
             )
         )
         if len(ranked) >= wanted:

@@ -47,6 +47,9 @@ class ArxivExtension(BaseModel):
     similarity: float | None = Field(default=None, description="0-1, to the library and likes")
     similar_to: list[SimilarTo] = Field(default_factory=list)
     author_match: list[str] = Field(default_factory=list, description="Followed authors")
+    disliked_by: float = Field(
+        default=0.0, description="How far dislikes and 'less' clicks moved similarity down"
+    )
     feedback: FeedbackLinks | None = Field(
         default=None, description="Signed 'more/less like this' URLs (an owner's profile feed)"
     )
@@ -119,6 +122,7 @@ def _item(item: ScoredPaper, about: str) -> JSONFeedItem:
             similarity=item.similarity,
             similar_to=item.similar_to,
             author_match=item.author_match,
+            disliked_by=round(item.disliked_by, 4),
             feedback=item.feedback,
         ),
     )

@@ -41,7 +41,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 # ScoredPaper fields drawn on their own; any other set field is shown as a further reason.
 _DRAWN = {"paper", "contributions", "matched", "title_matched", "rank", "relevance", "summary",
-          "similarity", "similar_to", "author_match", "feedback"}  # fmt: skip
+          "similarity", "similar_to", "author_match", "feedback", "disliked_by"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,11 @@ def personal_reasons(item: ScoredPaper) -> list[tuple[str, str]]:
             for s in item.similar_to
         )
         text = f"{item.similarity:.2f}" + (f", closest to {near}" if near else "")
+        if item.disliked_by >= 0.005:
+            text += (
+                f"; {item.disliked_by:.2f} lower for its likeness to papers you disliked or"
+                " marked less like this"
+            )
         reasons.append(("Similarity", text))
     return reasons
 
