@@ -29,12 +29,12 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-LOOPBACK = "127.0.0.1"
+from tests.loopback import LoopbackServer, OwnedServer
+
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -102,15 +102,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: requests are recorded, not logged."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(OwnedServer):
     owner: ZoteroServer
 
 
-class ZoteroServer:
-    """The stand-in; ``libraries`` by ``users/<id>``/``groups/<id>``, ``keys`` by key."""
+class ZoteroServer(LoopbackServer):
+    """The stand-in; ``libraries`` by ``users/<id>``/``groups/<id>``, ``keys`` by key. As a
+    context manager it yields its base URL."""
+
+    handler = _Handler
+    server_class = _Server
 
     def __init__(self) -> None:
+        super().__init__()
         self.libraries: dict[str, Library] = {}
         self.keys: dict[str, set[str]] = {}  # key -> libraries it may read
         self.public: set[str] = set()
@@ -118,15 +122,6 @@ class ZoteroServer:
         self.backoff: str | None = None
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>`` (the value for ``zotero_api_url``)."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not running")
-        return f"http://{LOOPBACK}:{self._httpd.server_address[1]}"
 
     def add(self, library: str, *items: dict[str, Any], bump: bool = True) -> None:
         """Add items to ``library`` (made when new), a change that raises its version."""
@@ -222,37 +217,8 @@ class ZoteroServer:
             "data": data,
         }
 
-    def start(self) -> str:
-        """Start serving in a background thread; returns the base URL."""
-        httpd = _Server((LOOPBACK, 0), _Handler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> str:
+    def __enter__(self) -> str:  # type: ignore[override]
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _filter(items: list[dict[str, Any]], rule: str | None) -> list[dict[str, Any]]:
