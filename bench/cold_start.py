@@ -13,6 +13,9 @@ own ``x-vercel-internal-timing`` header and the IPC messages:
 Baseline, same run and same bundle: ``api/index.py`` replaced by a bare ``import fastapi`` app
 whose ``/rss`` returns a constant. Target (issue): <= 1.0 s to the first ``/rss`` byte.
 
+The build is what a deployment with no project variables gets: bytecode, from ``vercel.json``'s
+``build.env``; ``bench/vercel_build.py --no-bytecode --into DIR`` builds one without, to compare.
+
     make vercel-build            # builds .vercel/builds/other (and prints these figures)
     .venv/bin/python bench/cold_start.py [--build DIR] [--runs 5]
 """

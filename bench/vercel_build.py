@@ -4,9 +4,15 @@ Vercel builds a fresh clone, so this copies the files git knows (tracked, or new
 ignored) into ``into``, writes ``.vercel/project.json`` with the project's Framework Preset
 (``null`` is "Other"; ``fastapi`` is what Vercel picks when it sees FastAPI in the
 requirements) and runs ``vercel build`` there. No account is needed: the build runs locally,
-and only the Python packages come from the package index. ``bytecode=True`` sets
-``VERCEL_PYTHON_COMPILEALL=1`` as the project's environment would, so the builder ships
-``.pyc`` files.
+and only the Python packages come from the package index.
+
+The build gets the environment a deployment's build gets on Vercel, with no project variables:
+``build.env`` of ``vercel.json`` (``VERCEL_PYTHON_COMPILEALL=1``, so the Python builder ships
+``.pyc`` files). Vercel applies ``build.env`` to Git, Deploy-button and CLI deployments alike;
+a local ``vercel build`` reads only ``.vercel/.env.<target>.local`` (what ``vercel pull``
+writes), so the variables are written there. Nothing is taken from the caller's environment:
+a ``VERCEL_PYTHON_COMPILEALL`` set in the shell is dropped. ``bytecode=False`` leaves
+``VERCEL_PYTHON_COMPILEALL`` out, to measure what a build without bytecode costs.
 
     .venv/bin/python bench/vercel_build.py [--framework fastapi] [--no-bytecode] [--into DIR]
 """
@@ -24,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".tools" / "node_modules" / ".bin" / "vercel"
 BUILDS = ROOT / ".vercel" / "builds"
+COMPILEALL = "VERCEL_PYTHON_COMPILEALL"
 
 
 def missing_tools() -> str | None:
@@ -51,8 +58,17 @@ def project_files() -> list[str]:
     return [n for n in names if (ROOT / n).is_file()]
 
 
+def build_env(config_dir: Path = ROOT, *, bytecode: bool = True) -> dict[str, str]:
+    """The variables a deployment's build gets from ``vercel.json`` (its ``build.env``)."""
+    config = json.loads((config_dir / "vercel.json").read_text(encoding="utf-8"))
+    env = {str(k): str(v) for k, v in config.get("build", {}).get("env", {}).items()}
+    if not bytecode:
+        env.pop(COMPILEALL, None)
+    return env
+
+
 def build(framework: str | None, into: Path, *, bytecode: bool = True) -> Path:
-    """Copy the project into ``into`` and build it there; return ``into``."""
+    """Copy the project into ``into`` and build it there as Vercel would; return ``into``."""
     if into.exists():
         shutil.rmtree(into)
     for name in project_files():
@@ -62,12 +78,11 @@ def build(framework: str | None, into: Path, *, bytecode: bool = True) -> Path:
     (into / ".vercel").mkdir(parents=True, exist_ok=True)
     link = {"projectId": "local", "orgId": "local", "settings": {"framework": framework}}
     (into / ".vercel" / "project.json").write_text(json.dumps(link), encoding="utf-8")
-    env = {
-        **os.environ,
-        "PATH": _path(),
-        "VERCEL_TELEMETRY_DISABLED": "1",
-        "VERCEL_PYTHON_COMPILEALL": "1" if bytecode else "",
-    }
+    variables = build_env(into, bytecode=bytecode)
+    dotenv = "".join(f"{key}={json.dumps(value)}\n" for key, value in variables.items())
+    (into / ".vercel" / ".env.preview.local").write_text(dotenv, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != COMPILEALL}
+    env.update(PATH=_path(), VERCEL_TELEMETRY_DISABLED="1")
     done = subprocess.run(
         [str(CLI), "build", "--yes"],
         cwd=into,
@@ -84,7 +99,7 @@ def build(framework: str | None, into: Path, *, bytecode: bool = True) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--framework", default="", help="Framework Preset: '' (Other) or fastapi")
-    ap.add_argument("--no-bytecode", action="store_true", help="leave VERCEL_PYTHON_COMPILEALL off")
+    ap.add_argument("--no-bytecode", action="store_true", help="leave out VERCEL_PYTHON_COMPILEALL")
     ap.add_argument("--into", type=Path, default=None)
     args = ap.parse_args()
     problem = missing_tools()

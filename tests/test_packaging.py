@@ -66,6 +66,17 @@ def test_vercel_config_points_at_real_routes() -> None:
     assert (ROOT / ".python-version").read_text().strip() == "3.12"
 
 
+def test_vercel_builds_bytecode_without_a_project_variable() -> None:
+    config = json.loads((ROOT / "vercel.json").read_text(encoding="utf-8"))
+    # build.env reaches the build of every deployment, Git and Deploy-button ones included;
+    # the Python builder then ships .pyc files (packages/python/src/compileall.ts)
+    assert config["build"]["env"]["VERCEL_PYTHON_COMPILEALL"] == "1"
+    # ... unless an install or build command is set, or a pre-deploy command: it compiles then
+    # nothing, as those could leave the bytecode stale
+    assert not {"installCommand", "buildCommand"} & set(config)
+    assert "preDeployCommand" not in json.dumps(config)
+
+
 def test_only_public_is_served_as_static_files() -> None:
     public = ROOT / "public"
     assert public.is_dir()  # without it Vercel serves the project root, sources included
