@@ -52,7 +52,7 @@ CLAIM_SLACK = 5.0  # a claim outlives its call's end by this much (then a killed
 UNIT_HOLD = 600.0  # a claim's life when the call has no end
 MAX_ROUNDS = 12  # calls a unit may wait for its summaries; then it is delivered without them
 POLL = 0.5  # seconds between looks at summaries or claims another call holds
-CONTINUE_WAIT = 1.0  # seconds to wait for a started call's answer (it goes on without us)
+CONTINUE_WAIT = 0.5  # seconds to wait for a started call's answer (it goes on without us)
 
 
 def call_seconds(settings: Settings, *, capped: bool) -> float:
@@ -98,7 +98,7 @@ async def run_call(
         results.append((unit, *await work_unit(services, run, unit, work_end, smtp, synced)))
     status = await run.status()
     if chained and status.pending > status.claimed:
-        await continue_run(services, run.id, 1)
+        await continue_run(services, run.id, 1, within=end - time.monotonic())
     return await _report(services, results, started, status, synced)
 
 
@@ -248,9 +248,12 @@ async def _with_stored(services: Services, feed: RankedFeed) -> RankedFeed:
     return feed.model_copy(update={"items": items})
 
 
-async def continue_run(services: Services, run_id: str, calls: int) -> int:
+async def continue_run(
+    services: Services, run_id: str, calls: int, within: float = CONTINUE_WAIT
+) -> int:
     """Start ``calls`` calls of the refresh at ``public_url`` (with the cron secret) that
-    continue ``run_id``, without waiting for them to finish; how many were started."""
+    continue ``run_id``, waiting at most ``within`` seconds (never for them to finish); how
+    many were started."""
     import httpx  # lazily: the app imports without its clients
 
     settings = services.settings
@@ -259,11 +262,15 @@ async def continue_run(services: Services, run_id: str, calls: int) -> int:
         return 0
     url = settings.public_url.rstrip("/") + "/api/cron/refresh"
     headers = {"Authorization": f"Bearer {secret}"}
-    timeout = httpx.Timeout(CONTINUE_WAIT, connect=2 * CONTINUE_WAIT)
+    wait = max(0.1, min(CONTINUE_WAIT, within - 0.1))
+    timeout = httpx.Timeout(wait, connect=wait)
 
     async def one(http: httpx.AsyncClient) -> bool:
         try:
             answer = await http.post(url, params={"continue": run_id}, headers=headers)
+        except httpx.ConnectTimeout:
+            log.warning("could not start the next refresh call: no connection in %.1fs", wait)
+            return False
         except httpx.TimeoutException:
             return True  # asked: it runs on, and hands on in turn
         except httpx.HTTPError as exc:
