@@ -175,6 +175,20 @@ class Settings(BaseSettings):
     refresh_time_budget: float = Field(
         default=50.0, gt=0, le=3600, description="LLM time one refresh may spend (s)"
     )
+    refresh_call_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=86400,
+        description="Seconds one call of the refresh may run before it hands the rest to the "
+        "next call (started at public_url); unset: the platform's maximum minus a margin on "
+        "Vercel, no limit on a long-running server",
+    )
+    refresh_parallel_calls: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Calls of the refresh the service runs at once when it spans several",
+    )
 
     # -- serving --
     feed_title: str = "arXiv papers"

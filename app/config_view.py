@@ -116,6 +116,8 @@ class ConfigOut(BaseModel):
     fetch_batch_size: int
     cron_secret_set: bool = Field(description="Whether CRON_SECRET is set (refresh over HTTP)")
     refresh_time_budget: float
+    refresh_call_seconds: float | None
+    refresh_parallel_calls: int
     feed_title: str
     public_url: str | None = Field(description="The public address, credentials redacted")
     allowed_hosts: list[str] = Field(default_factory=list)

@@ -87,11 +87,13 @@ async def build_feed(
     time_budget: float | None = None,
     progress: Progress | None = None,
     gathered: Gathered | None = None,
+    start_by: float | None = None,
 ) -> RankedFeed:
     """Rate, rank and summarize ``listing`` (and the kept days before it) as ``plan`` says.
 
     ``time_budget`` (default: the per-request budget) bounds the time spent on LLM calls;
-    ``gathered``: what ``gather`` read (else it is read here).
+    ``gathered``: what ``gather`` read (else it is read here); ``start_by``: no summary is
+    begun that would end after it (a ``time.monotonic()`` reading; the refresh's call's end).
     """
     settings = services.settings
     query, profile = plan.query, plan.profile
@@ -130,7 +132,7 @@ async def build_feed(
 
             share = DailyShare(services.store, profile.name, plan.daily_share)
         items = await _with_summaries(
-            ai.summarizer, items, plan.to_summarize, deadline, progress, share
+            ai.summarizer, items, plan.to_summarize, deadline, progress, share, start_by
         )
     return RankedFeed(
         query=query,
@@ -152,6 +154,7 @@ async def _with_summaries(
     deadline: float,
     progress: Progress | None,
     share: DailyShare | None = None,
+    start_by: float | None = None,
 ) -> list[ScoredPaper]:
     """The items with their summaries: the ``top`` ones made if missing (within the profile's
     ``share`` of the day's calls), the rest as stored."""
@@ -163,7 +166,7 @@ async def _with_summaries(
         missing = [p for p in due if p.versioned_id not in have]
         allowed = {p.versioned_id for p in missing[: await share.remaining()]}
         due = [p for p in due if p.versioned_id in have or p.versioned_id in allowed]
-    found = await summarizer.summarize(due, _left(deadline), progress) if due else {}
+    found = await summarizer.summarize(due, _left(deadline), progress, start_by) if due else {}
     if share is not None:
         await share.spend(sum(1 for p in due if p.versioned_id in found) - len(have))
     found |= await summarizer.existing([p for p in papers if p.versioned_id not in found])

@@ -152,8 +152,10 @@ class UvicornProcess:
         ready_path: str = "/health",
         startup_timeout: float = 30.0,
         extra_args: tuple[str, ...] = (),
+        port: int = 0,
     ) -> None:
         self.app = app
+        self.fixed_port = port  # 0: a free one at each start
         self.env = dict(env or {})
         self.app_dir = app_dir
         self.cwd = cwd
@@ -189,7 +191,7 @@ class UvicornProcess:
         raise AssertionError("unreachable")
 
     def _spawn(self) -> None:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         cmd = [sys.executable, "-m", "uvicorn", self.app, "--host", LOOPBACK]
         cmd += ["--port", str(self.port), "--log-level", "warning", *self.extra_args]
         if self.app_dir is not None:
@@ -229,6 +231,13 @@ class UvicornProcess:
         self._out.flush()
         self._out.seek(0)
         return self._out.read().decode(errors="replace")[-5000:]
+
+    def kill(self) -> None:
+        """Kill the subprocess at once (SIGKILL: no shutdown, as a platform ends a call)."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.stop()
 
     def stop(self) -> None:
         """Terminate the subprocess (kill it if it does not exit within 10 s)."""

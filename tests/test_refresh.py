@@ -46,20 +46,24 @@ async def test_refresh_needs_the_secret(tmp_path: Path) -> None:
 
 
 async def test_refresh_summarizes_and_resumes(tmp_path: Path, stub: OpenAIStub) -> None:
-    stub.latency = 0.3
+    stub.latency = 2.0
     store = MemoryStore()
     auth = {"Authorization": f"Bearer {SECRET}"}
     async for c in open_client(
-        tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=0.1
+        tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=1.0
     ):
         first = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert first["pending"] == 4  # cut short by the budget; shutting down cancels the calls
+        assert first["run"]["pending"] == 1  # the feed waits for its summaries
+        assert first["seconds"] < 1.5
     async for c in open_client(
         tmp_path, llm_config(stub), store, cron_secret=SECRET, refresh_time_budget=10
     ):
         second = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert second["summarized"] == 4
         assert second["pending"] == 0
+        assert second["run"]["run"] == first["run"]["run"]  # the same run, resumed
+        assert second["run"]["done"] == 1
         third = (await c.post("/api/cron/refresh", headers=auth)).json()
         assert third["pending"] == 0
     assert 4 <= len(stub.chat_calls()) <= 8  # the cut-short calls may have been repeated once

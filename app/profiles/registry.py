@@ -37,6 +37,8 @@ from app.profiles.synced import SyncStatus, ZoteroLibraries, merged
 from app.redaction import validation_problems
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from app.config import Settings
     from app.profiles.library import LibraryEntry
     from app.store.base import Store
@@ -227,14 +229,16 @@ class ProfileRegistry:
         self._index = (rest, self.clock())
         self._owner = None
 
-    async def sync_zotero(self, until: float) -> dict[str, SyncStatus]:
-        """Sync every profile's Zotero library (the daily refresh) before ``until`` (a
-        ``time.monotonic()`` reading); a failure keeps the last good copy, and one not tried
-        for lack of time keeps it too. Each such profile's status."""
+    async def sync_zotero(
+        self, until: float, names: Sequence[str] | None = None
+    ) -> dict[str, SyncStatus]:
+        """Sync every profile's Zotero library (the daily refresh; or those of ``names``)
+        before ``until`` (a ``time.monotonic()`` reading); a failure keeps the last good copy,
+        and one not tried for lack of time keeps it too. Each such profile's status."""
         from app.profiles.synced import REFRESH_SYNC
 
         out: dict[str, SyncStatus] = {}
-        for name in await self.names():
+        for name in await self.names() if names is None else names:
             base = await self._base(name)
             source = base.profile.zotero if base is not None else None
             if source is None:

@@ -19,12 +19,13 @@ only within the daily cap on LLM calls, which every call counts against.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable
+from app.errors import LLMBudgetExceeded, LLMError, LLMUnreachable, StoreUnavailable
 from app.llm.budget import KEEP, MAX_BACKOFF, CallBudget, cached_outputs, output_key
 from app.llm.client import LLMClient, Message
 from app.models import Paper, Summary
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 MIN_SUMMARY_CHARS = 40
+LOCK_SLACK = 10.0  # seconds a paper's lock outlives its call's timeout (then a dead holder's ends)
 
 
 class Summarizer:
@@ -59,6 +61,7 @@ class Summarizer:
         self.fulltext = fulltext
         self.calls = 0  # LLM calls made by this instance
         self.stored = 0  # summaries this instance added to the store
+        self.pace = 0.0  # seconds the last calls took (a moving average; 0: none yet)
         self._slots = asyncio.Semaphore(cfg.max_workers)
         self._inflight: dict[str, asyncio.Task[Summary | None]] = {}
 
@@ -71,17 +74,32 @@ class Summarizer:
         """Summaries already cached, by versioned id (no LLM call)."""
         return await cached_outputs(self.store, papers, self.key, Summary)
 
+    async def unfinished(self, papers: Sequence[Paper]) -> list[Paper]:
+        """Of ``papers``, those with no summary yet that are still to be tried (a failed one
+        waits out its back-off: for now it has failed)."""
+        have = await self.existing(papers)
+        todo = [p for p in papers if p.versioned_id not in have]
+        blocked = await self.store.get_many([_blocked_key(self.key(p)) for p in todo])
+        return [p for p in todo if _blocked_key(self.key(p)) not in blocked]
+
     async def summarize(
-        self, papers: Sequence[Paper], time_budget: float, progress: Progress | None = None
+        self,
+        papers: Sequence[Paper],
+        time_budget: float,
+        progress: Progress | None = None,
+        start_by: float | None = None,
     ) -> dict[str, Summary]:
-        """Cached summaries plus new ones for the rest, waiting at most ``time_budget`` s.
+        """Cached summaries plus new ones for the rest, waiting at most ``time_budget`` s;
+        no call is begun that would, at the pace so far, end after ``start_by``.
 
         ``progress(finished, total)`` is called as summaries are found or made.
         """
         have = await self.existing(papers)
         todo = [p for p in papers if p.versioned_id not in have]
         blocked = await self.store.get_many([_blocked_key(self.key(p)) for p in todo])
-        pending = {self._task(p) for p in todo if _blocked_key(self.key(p)) not in blocked}
+        pending = {
+            self._task(p, start_by) for p in todo if _blocked_key(self.key(p)) not in blocked
+        }
         finished = len(papers) - len(pending)
         if progress:
             progress(finished, len(papers))
@@ -102,13 +120,13 @@ class Summarizer:
                 progress(finished, len(papers))
         return have
 
-    def _task(self, paper: Paper) -> asyncio.Task[Summary | None]:
+    def _task(self, paper: Paper, start_by: float | None) -> asyncio.Task[Summary | None]:
         key = self.key(paper)
         task = self._inflight.get(key)
         # A finished task stays here until its done-callback runs, which waits for the event
         # loop to turn: a refresh that never yields in between would reuse its old result.
         if task is None or task.done():
-            task = asyncio.create_task(self._summarize_one(paper, key))
+            task = asyncio.create_task(self._summarize_one(paper, key, start_by))
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._forget(key, done))
         return task
@@ -125,28 +143,46 @@ class Summarizer:
         if self._inflight.get(key) is task:
             del self._inflight[key]
 
-    async def _summarize_one(self, paper: Paper, key: str) -> Summary | None:
+    async def _summarize_one(
+        self, paper: Paper, key: str, start_by: float | None
+    ) -> Summary | None:
         async with self._slots:
-            if (raw := await self.store.get(key)) is not None:  # another instance did it
-                return Summary.model_validate_json(raw)
+            if start_by is not None and time.monotonic() + self.pace > start_by:
+                return None  # it would outlast the caller: left for the next one
+            lock = f"lock:{key}"
+            if not await self.store.set_nx(lock, b"1", ttl=self.cfg.timeout + LOCK_SLACK):
+                return None  # another instance is making it: it will be in the store
             try:
-                await self.budget.take()
-                self.calls += 1
-                markdown = await self.llm.chat(await self._messages(paper))
-                if len(markdown) < MIN_SUMMARY_CHARS:
-                    raise LLMError(f"the LLM answered only {len(markdown)} characters")
-            except LLMBudgetExceeded as exc:
-                log.warning("not summarizing %s: %s", paper.versioned_id, exc.message)
-                return None
-            except LLMError as exc:
-                if isinstance(exc, LLMUnreachable):
-                    await self.budget.give_back()
-                    self.calls -= 1
-                await self._record_failure(paper, key, exc)
-                return None
-            except Exception:  # a bug, or the client closed under us: never the reader's problem
-                log.exception("summary of %s failed unexpectedly", paper.versioned_id)
-                return None
+                return await self._made(paper, key)
+            finally:
+                with contextlib.suppress(StoreUnavailable):  # it expires on its own
+                    await self.store.delete(lock)
+
+    async def _made(self, paper: Paper, key: str) -> Summary | None:
+        """The stored summary (another instance made it), else one made now (None: failed)."""
+        if (raw := await self.store.get(key)) is not None:
+            return Summary.model_validate_json(raw)
+        try:
+            began = time.monotonic()
+            await self.budget.take()
+            self.calls += 1
+            markdown = await self.llm.chat(await self._messages(paper))
+            if len(markdown) < MIN_SUMMARY_CHARS:
+                raise LLMError(f"the LLM answered only {len(markdown)} characters")
+        except LLMBudgetExceeded as exc:
+            log.warning("not summarizing %s: %s", paper.versioned_id, exc.message)
+            return None
+        except LLMError as exc:
+            if isinstance(exc, LLMUnreachable):
+                await self.budget.give_back()
+                self.calls -= 1
+            await self._record_failure(paper, key, exc)
+            return None
+        except Exception:  # a bug, or the client closed under us: never the reader's problem
+            log.exception("summary of %s failed unexpectedly", paper.versioned_id)
+            return None
+        took = time.monotonic() - began
+        self.pace = took if not self.pace else 0.7 * self.pace + 0.3 * took
         summary = Summary(
             versioned_id=paper.versioned_id,
             model=self.llm.model,

@@ -32,11 +32,13 @@ from app.errors import ArxivFeedsError
 from app.pipeline import build_feed
 from app.plan import FeedPlan, plan_feed
 from app.profiles.synced import SyncStatus
+from app.refresh.units import RunStatus
 
 if TYPE_CHECKING:
     from app.delivery.email import SMTPConnect
     from app.delivery.settings import Delivery
     from app.models import FeedQuery, RankedFeed
+    from app.profiles.registry import ProfileFeed
     from app.summaries.summarize import Progress
     from app.wiring import Services
 
@@ -76,25 +78,28 @@ class OwnerFeed:
 
 async def owner_feeds(services: Services) -> list[OwnerFeed]:
     """The configured feed, then each profile."""
+    feeds = [configured_feed(services)]
+    for p in await services.profiles.all():
+        feeds.append(profile_feed(services, p))
+    return feeds
+
+
+def configured_feed(services: Services) -> OwnerFeed:
+    """The feed the settings define."""
     settings = services.settings
     base = settings.public_url.rstrip("/") if settings.public_url else None
-    feeds = [
-        OwnerFeed(
-            "default",
-            settings.feed_title,
-            plan_feed(services, services.configured, None),
-            settings.delivery,
-            f"{base}/" if base else None,
-            feed_key(None),
-        )
-    ]
-    for p in await services.profiles.all():
-        page = f"{base}/p/{p.name}/" if base else None
-        plan = plan_feed(services, p.query, p)
-        feeds.append(
-            OwnerFeed(p.name, p.title(settings), plan, p.profile.delivery, page, feed_key(p.name))
-        )
-    return feeds
+    plan = plan_feed(services, services.configured, None)
+    page = f"{base}/" if base else None
+    return OwnerFeed("default", settings.feed_title, plan, settings.delivery, page, feed_key(None))
+
+
+def profile_feed(services: Services, p: ProfileFeed) -> OwnerFeed:
+    """The feed of profile ``p``."""
+    settings = services.settings
+    base = settings.public_url.rstrip("/") if settings.public_url else None
+    page = f"{base}/p/{p.name}/" if base else None
+    plan = plan_feed(services, p.query, p)
+    return OwnerFeed(p.name, p.title(settings), plan, p.profile.delivery, page, feed_key(p.name))
 
 
 class FeedError(BaseModel):
@@ -147,6 +152,9 @@ class RefreshReport(BaseModel):
     )
     zotero: dict[str, SyncStatus] = Field(
         default_factory=dict, description="Each Zotero library synced, by profile"
+    )
+    run: RunStatus | None = Field(
+        default=None, description="The day's run, after this call (null: one-call refresh)"
     )
 
 
