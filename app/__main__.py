@@ -1,7 +1,7 @@
-"""Command line: ``python -m app refresh`` runs the daily refresh from a shell or a CI job;
-``python -m app digest -o README.md`` runs it too, then writes the Markdown digest;
-``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest;
-``python -m app profile-token NAME`` prints a profile's own token.
+"""Command line: ``arxiv-feeds refresh`` runs the daily refresh from a shell or a CI job;
+``arxiv-feeds digest -o README.md`` runs it too, then writes the Markdown digest;
+``arxiv-feeds deliver [--dry-run]`` sends (or shows) the configured feed's digest;
+``arxiv-feeds profile-token NAME`` prints a profile's own token.
 
 They say on stderr what they do (the listing, whether summaries are on and why not, a progress
 bar, a final line) and exit with a code ``EXIT_CODES`` lists; the refresh report (JSON) goes to
@@ -38,10 +38,10 @@ EXIT_CODES = """exit codes:
 
 DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
 
-  python -m app refresh              fetch today's listing, rank it, summarize the top papers
-  python -m app digest -o README.md  the same, then write the Markdown digest
-  python -m app deliver [--dry-run]  send (or show) the digest by e-mail or webhook
-  python -m app profile-token NAME   print the token that may change profile NAME
+  arxiv-feeds refresh              fetch today's listing, rank it, summarize the top papers
+  arxiv-feeds digest -o README.md  the same, then write the Markdown digest
+  arxiv-feeds deliver [--dry-run]  send (or show) the digest by e-mail or webhook
+  arxiv-feeds profile-token NAME   print the token that may change profile NAME
 
 Settings come from config.json and ARXIV_FEEDS_* variables, as for the service."""
 
@@ -56,6 +56,16 @@ def what_summarizes(services: Services) -> str:
     if not cfg.enabled:
         return "summaries: off (ai_summary.enabled is false in the configuration)"
     return f"summaries: off (no API key: set ${cfg.api_key_env})"
+
+
+def retry_advice(retry_after: float) -> str:
+    """When running again helps: a failed paper is not tried again for ``retry_after`` s."""
+    if retry_after <= 0:
+        return "run again to add the missing summaries"
+    return (
+        f"run again in {retry_after:.0f} s or later to add the missing summaries "
+        "(ai_summary.retry_after: a failed paper is not tried sooner)"
+    )
 
 
 def finish(handler: BarAwareHandler | None) -> None:
@@ -98,7 +108,7 @@ async def run_refresh(budget: float | None, handler: BarAwareHandler | None = No
         return 5
     if report.pending:
         print(f"{line}; {report.pending} top papers still lack a summary", file=sys.stderr)
-        print("exit 3: run again to add the missing summaries", file=sys.stderr)
+        print(f"exit 3: {retry_advice(settings.ai_summary.retry_after)}", file=sys.stderr)
         return 3
     print(line, file=sys.stderr)
     return 0
@@ -266,7 +276,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the command."""
     parser = argparse.ArgumentParser(
-        prog="python -m app",
+        prog="arxiv-feeds",
         description=DESCRIPTION,
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import LLMError, LLMUnreachable
 
 if TYPE_CHECKING:
+    import httpx
     from openai import AsyncOpenAI
 
     from app.llm.settings import Provider
@@ -168,7 +169,8 @@ def provider_error(exc: Exception, timeout: float, what: str = "the LLM") -> LLM
     if isinstance(exc, openai.APITimeoutError):
         return LLMError(f"{what} timed out after {timeout:g}s")
     if isinstance(exc, openai.APIConnectionError):  # never reached the provider: not a call
-        return LLMUnreachable(f"{what} cannot be reached: {_short(exc)}")
+        where = _endpoint(exc.request)
+        return LLMUnreachable(f"{what} cannot be reached at {where} (base_url): {_short(exc)}")
     if isinstance(exc, openai.APIError):
         return LLMError(f"the call to {what} failed: {_short(exc)}")
     return LLMError(f"{what} answered something unreadable: {_short(exc)}")
@@ -184,6 +186,12 @@ def _vector(data: object) -> array[float]:
     if not isinstance(data, list):
         raise TypeError(f"an embedding of type {type(data).__name__}")
     return array("f", data)
+
+
+def _endpoint(request: httpx.Request) -> str:
+    """The host (and port) a request went to: what ``base_url`` named, never its path or key."""
+    url = request.url
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def _short(exc: Exception) -> str:
