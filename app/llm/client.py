@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from app.errors import LLMError, LLMUnreachable
 
 if TYPE_CHECKING:
-    import httpx
     from openai import AsyncOpenAI
 
     from app.llm.settings import Provider
@@ -169,7 +168,7 @@ def provider_error(exc: Exception, timeout: float, what: str = "the LLM") -> LLM
     if isinstance(exc, openai.APITimeoutError):
         return LLMError(f"{what} timed out after {timeout:g}s")
     if isinstance(exc, openai.APIConnectionError):  # never reached the provider: not a call
-        where = _endpoint(exc.request)
+        where = _endpoint(exc.request.url.host, exc.request.url.port)
         return LLMUnreachable(f"{what} cannot be reached at {where} (base_url): {_short(exc)}")
     if isinstance(exc, openai.APIError):
         return LLMError(f"the call to {what} failed: {_short(exc)}")
@@ -188,10 +187,9 @@ def _vector(data: object) -> array[float]:
     return array("f", data)
 
 
-def _endpoint(request: httpx.Request) -> str:
+def _endpoint(host: str, port: int | None) -> str:
     """The host (and port) a request went to: what ``base_url`` named, never its path or key."""
-    url = request.url
-    return f"{url.host}:{url.port}" if url.port else url.host
+    return f"{host}:{port}" if port else host
 
 
 def _short(exc: Exception) -> str:
