@@ -42,6 +42,7 @@ DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
   arxiv-feeds digest -o README.md  the same, then write the Markdown digest
   arxiv-feeds deliver [--dry-run]  send (or show) the digest by e-mail or webhook
   arxiv-feeds profile-token NAME   print the token that may change profile NAME
+  arxiv-feeds check                load the configuration and say what is wrong, if anything
 
 Settings come from config.json and ARXIV_FEEDS_* variables, as for the service."""
 
@@ -216,6 +217,21 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
     return 3 if failed else 0
 
 
+async def run_check() -> int:
+    """Load the configuration as the service would (profiles' libraries included); one line."""
+    from app.config import load_settings
+    from app.wiring import build_services
+
+    settings = load_settings()
+    services = build_services(settings)
+    await services.aclose()
+    cats = "+".join(settings.categories)
+    profiles = ", ".join(settings.profiles) or "none"
+    where = settings.config_file if settings.config_file.is_file() else "built-in defaults"
+    print(f"configuration ok ({where}): {cats}; profiles: {profiles}", file=sys.stderr)
+    return 0
+
+
 async def run_profile_token(name: str) -> int:
     """Print the token of the existing profile ``name`` (needs ``feedback_secret``)."""
     from app.config import load_settings
@@ -323,9 +339,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmd.add_argument("name", help="the profile's name")
+    commands.add_parser(
+        "check",
+        help="load the configuration and say what is wrong, if anything",
+        description="Load config.json and the ARXIV_FEEDS_* variables as the service does "
+        "(profiles' library files included); exit 2 with the message when something is wrong.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     args = parser.parse_args(argv)
-    if args.command == "profile-token":
+    if args.command in ("profile-token", "check"):
         try:
+            if args.command == "check":
+                return asyncio.run(run_check())
             return asyncio.run(run_profile_token(args.name))
         except ArxivFeedsError as exc:
             print(f"error: {exc.message}", file=sys.stderr)

@@ -233,3 +233,17 @@ def test_deliver_goes_on_past_a_feed_that_cannot_be_built(tmp_path: Path) -> Non
     assert "error: feed a-broken: " in done.stderr
     assert "===== b-fine generic" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_check_says_what_is_wrong_before_the_server_starts(tmp_path: Path) -> None:
+    """``make run`` runs ``check`` first: a bad value stops it with the message."""
+    done = cli(env_for(tmp_path, {"max_papers": 0, "categories": ["cs.LG"]}), "check")
+    assert done.returncode == 2
+    assert "max_papers: Input should be greater than or equal to 1" in done.stderr
+    done = cli(env_for(tmp_path, {"categories": ["cs.LG"], "profiles": {"me": {}}}), "check")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("configuration ok (")
+    assert "cs.LG; profiles: me" in done.stderr
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert run.index("-m app check") < run.index("uvicorn")
