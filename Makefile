@@ -14,7 +14,7 @@ VERCEL_CLI := .tools/node_modules/.bin/vercel
 # on import). vercel.json pins "framework": null, so both build the same function.
 FRAMEWORK ?=
 
-.PHONY: run test lint bench vercel-cli vercel-build redis-server browsers-and-readers clean
+.PHONY: run refresh digest docs test lint bench vercel-cli vercel-build redis-server browsers-and-readers clean
 
 $(BIN)/python:
 	@echo "==> creating $(VENV)/ with $(PYTHON) (first run only)"
@@ -32,8 +32,20 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps  ## set up and start the service on http://127.0.0.1:8000 (HOST=, PORT= to change)
+	@echo "==> checking the configuration (config.json, ARXIV_FEEDS_* variables)"
+	@$(BIN)/python -m app check
 	@echo "==> starting the service on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+refresh: $(VENV)/.run-deps  ## fetch today's listings, rank them, make the summaries (arxiv-feeds refresh)
+	$(BIN)/python -m app refresh
+
+digest: $(VENV)/.run-deps  ## refresh, then print the Markdown digest (OUTPUT=file to write one)
+	$(BIN)/python -m app digest -o $(or $(OUTPUT),-)
+
+docs: $(VENV)/.dev-deps  ## build the documentation site into site/ (warnings are errors)
+	@echo "==> building the documentation into site/ with zensical (offline)"
+	$(BIN)/zensical build --strict --clean
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
@@ -52,7 +64,7 @@ else
 	@test -d tests/node/node_modules/rss-parser || { echo "==> installing the Node feed parsers (tests/node) with npm ci"; npm ci --prefix tests/node --no-audit --no-fund --loglevel=error; }
 endif
 
-test: $(VENV)/.dev-deps lint redis-server browsers-and-readers $(if $(SKIP),,vercel-cli)  ## set up and run linters, type checks and the whole test suite
+test: $(VENV)/.dev-deps lint docs redis-server browsers-and-readers $(if $(SKIP),,vercel-cli)  ## set up and run linters, type checks and the whole test suite
 	@echo "==> running the test suite (2-4 minutes)"
 	$(BIN)/pytest $(SKIP)
 
@@ -62,8 +74,9 @@ bench: $(VENV)/.dev-deps  ## print speed figures (see bench/)
 	$(BIN)/python bench/load.py
 
 $(VERCEL_CLI):
-	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
-	npm install --prefix .tools --no-audit --no-fund --loglevel=error vercel@60.1.3
+	@command -v npm >/dev/null || { echo "==> installing Node.js and npm with apt-get"; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	@echo "==> installing the Vercel CLI (vercel@60.1.3) into .tools/ with npm (the bundle tests build with it)"
+	@npm install --prefix .tools --no-audit --no-fund --loglevel=error vercel@60.1.3
 
 vercel-cli: $(VERCEL_CLI)  # the bundle tests build with the real Vercel CLI
 
@@ -72,4 +85,4 @@ vercel-build: $(VENV)/.dev-deps $(VERCEL_CLI)  ## build the Vercel function (no 
 	$(BIN)/python bench/cold_start.py --build .vercel/builds/$(or $(FRAMEWORK),other)
 
 clean:
-	rm -rf $(VENV) .tools .vercel .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .vercel .pytest_cache .mypy_cache .ruff_cache site

@@ -1,7 +1,7 @@
-"""Command line: ``python -m app refresh`` runs the daily refresh from a shell or a CI job;
-``python -m app digest -o README.md`` runs it too, then writes the Markdown digest;
-``python -m app deliver [--dry-run]`` sends (or shows) the configured feed's digest;
-``python -m app profile-token NAME`` prints a profile's own token.
+"""Command line: ``arxiv-feeds refresh`` runs the daily refresh from a shell or a CI job;
+``arxiv-feeds digest -o README.md`` runs it too, then writes the Markdown digest;
+``arxiv-feeds deliver [--dry-run]`` sends (or shows) the configured feed's digest;
+``arxiv-feeds profile-token NAME`` prints a profile's own token.
 
 They say on stderr what they do (the listing, whether summaries are on and why not, a progress
 bar, a final line) and exit with a code ``EXIT_CODES`` lists; the refresh report (JSON) goes to
@@ -38,10 +38,11 @@ EXIT_CODES = """exit codes:
 
 DESCRIPTION = """Run the daily work from a shell, cron or a CI job.
 
-  python -m app refresh              fetch today's listing, rank it, summarize the top papers
-  python -m app digest -o README.md  the same, then write the Markdown digest
-  python -m app deliver [--dry-run]  send (or show) the digest by e-mail or webhook
-  python -m app profile-token NAME   print the token that may change profile NAME
+  arxiv-feeds refresh              fetch today's listing, rank it, summarize the top papers
+  arxiv-feeds digest -o README.md  the same, then write the Markdown digest
+  arxiv-feeds deliver [--dry-run]  send (or show) the digest by e-mail or webhook
+  arxiv-feeds profile-token NAME   print the token that may change profile NAME
+  arxiv-feeds check                load the configuration and say what is wrong, if anything
 
 Settings come from config.json and ARXIV_FEEDS_* variables, as for the service."""
 
@@ -56,6 +57,16 @@ def what_summarizes(services: Services) -> str:
     if not cfg.enabled:
         return "summaries: off (ai_summary.enabled is false in the configuration)"
     return f"summaries: off (no API key: set ${cfg.api_key_env})"
+
+
+def retry_advice(retry_after: float) -> str:
+    """When running again helps: a failed paper is not tried again for ``retry_after`` s."""
+    if retry_after <= 0:
+        return "run again to add the missing summaries"
+    return (
+        f"run again in {retry_after:.0f} s or later to add the missing summaries "
+        "(ai_summary.retry_after: a failed paper is not tried sooner)"
+    )
 
 
 def finish(handler: BarAwareHandler | None) -> None:
@@ -98,7 +109,7 @@ async def run_refresh(budget: float | None, handler: BarAwareHandler | None = No
         return 5
     if report.pending:
         print(f"{line}; {report.pending} top papers still lack a summary", file=sys.stderr)
-        print("exit 3: run again to add the missing summaries", file=sys.stderr)
+        print(f"exit 3: {retry_advice(settings.ai_summary.retry_after)}", file=sys.stderr)
         return 3
     print(line, file=sys.stderr)
     return 0
@@ -206,6 +217,21 @@ async def run_deliver(dry_run: bool, budget: float | None) -> int:
     return 3 if failed else 0
 
 
+async def run_check() -> int:
+    """Load the configuration as the service would (profiles' libraries included); one line."""
+    from app.config import load_settings
+    from app.wiring import build_services
+
+    settings = load_settings()
+    services = build_services(settings)
+    await services.aclose()
+    cats = "+".join(settings.categories)
+    profiles = ", ".join(settings.profiles) or "none"
+    where = settings.config_file if settings.config_file.is_file() else "built-in defaults"
+    print(f"configuration ok ({where}): {cats}; profiles: {profiles}", file=sys.stderr)
+    return 0
+
+
 async def run_profile_token(name: str) -> int:
     """Print the token of the existing profile ``name`` (needs ``feedback_secret``)."""
     from app.config import load_settings
@@ -266,7 +292,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the command."""
     parser = argparse.ArgumentParser(
-        prog="python -m app",
+        prog="arxiv-feeds",
         description=DESCRIPTION,
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -313,9 +339,19 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmd.add_argument("name", help="the profile's name")
+    commands.add_parser(
+        "check",
+        help="load the configuration and say what is wrong, if anything",
+        description="Load config.json and the ARXIV_FEEDS_* variables as the service does "
+        "(profiles' library files included); exit 2 with the message when something is wrong.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     args = parser.parse_args(argv)
-    if args.command == "profile-token":
+    if args.command in ("profile-token", "check"):
         try:
+            if args.command == "check":
+                return asyncio.run(run_check())
             return asyncio.run(run_profile_token(args.name))
         except ArxivFeedsError as exc:
             print(f"error: {exc.message}", file=sys.stderr)

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -358,14 +359,22 @@ class LegacyConfigSource(PydanticBaseSettingsSource):
         data = read_config_file(self.path)
         known = set(Settings.model_fields) - {"config_file"}
         for key in sorted(set(data) - known):
-            log.warning("%s: ignoring unknown key %r", self.path, key)
+            log.warning("%s: ignoring unknown key %r%s", self.path, key, did_you_mean(key, known))
             del data[key]
         summary = data.get("ai_summary")
         if isinstance(summary, dict):
-            for key in sorted(set(summary) - set(AISummary.model_fields)):
-                log.warning("%s: ignoring unknown key 'ai_summary.%s'", self.path, key)
+            fields = set(AISummary.model_fields)
+            for key in sorted(set(summary) - fields):
+                guess = did_you_mean(key, fields)
+                log.warning("%s: ignoring unknown key 'ai_summary.%s'%s", self.path, key, guess)
                 del summary[key]
         return data
+
+
+def did_you_mean(key: str, known: set[str]) -> str:
+    """`` (did you mean 'keywords'?)`` for a key close to a known one, else nothing."""
+    close = get_close_matches(key.lower(), sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -213,7 +213,7 @@ def read_template(settings: Settings) -> str | None:
 
 
 def digest_meta(settings: Settings, base_url: str | None) -> DigestMeta:
-    """The configured feed's digest (``python -m app digest``); ``base_url`` makes its feed
+    """The configured feed's digest (``arxiv-feeds digest``); ``base_url`` makes its feed
     links absolute."""
     return DigestMeta(
         title=settings.feed_title,

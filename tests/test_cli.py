@@ -105,7 +105,7 @@ def test_an_unreachable_llm_folds_warnings_and_exits_3(tmp_path: Path) -> None:
         ln for ln in done.stderr.splitlines() if ln.startswith("WARNING") and "summary" in ln
     ]
     assert len(failures) == 2, done.stderr
-    assert "cannot be reached" in failures[0]
+    assert f"cannot be reached at 127.0.0.1:{port} (base_url)" in failures[0]
     assert "... and 13 more warnings like 'summary of'" in done.stderr
     lines = done.stderr.strip().splitlines()
     assert lines[-2].endswith("0 summarized; 15 top papers still lack a summary")
@@ -113,6 +113,19 @@ def test_an_unreachable_llm_folds_warnings_and_exits_3(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["pending"] == 15
     assert report["llm_calls_today"] == 0  # none reached the provider
+
+
+def test_exit_3_says_when_running_again_helps(tmp_path: Path) -> None:
+    """The advice agrees with the 'next try in 900s' of the warnings above it."""
+    summary = {"enabled": True, "base_url": f"http://127.0.0.1:{closed_port()}/v1",
+               "max_papers_to_summarize": 2, "retry_after": 900}  # fmt: skip
+    done = cli(env_for(tmp_path, {"ai_summary": summary}), "refresh")
+    assert done.returncode == 3, done.stderr
+    assert "next try in 900s" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "exit 3: run again in 900 s or later to add the missing summaries "
+        "(ai_summary.retry_after: a failed paper is not tried sooner)"
+    )
 
 
 def test_on_a_terminal_log_lines_keep_off_the_bar(tmp_path: Path, stub: OpenAIStub) -> None:
@@ -220,3 +233,17 @@ def test_deliver_goes_on_past_a_feed_that_cannot_be_built(tmp_path: Path) -> Non
     assert "error: feed a-broken: " in done.stderr
     assert "===== b-fine generic" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_check_says_what_is_wrong_before_the_server_starts(tmp_path: Path) -> None:
+    """``make run`` runs ``check`` first: a bad value stops it with the message."""
+    done = cli(env_for(tmp_path, {"max_papers": 0, "categories": ["cs.LG"]}), "check")
+    assert done.returncode == 2
+    assert "max_papers: Input should be greater than or equal to 1" in done.stderr
+    done = cli(env_for(tmp_path, {"categories": ["cs.LG"], "profiles": {"me": {}}}), "check")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("configuration ok (")
+    assert "cs.LG; profiles: me" in done.stderr
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert run.index("-m app check") < run.index("uvicorn")

@@ -141,6 +141,20 @@ def test_unknown_keys_only_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture
     assert len(warnings) == 2
 
 
+def test_an_unknown_key_close_to_a_known_one_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = {"keyword": ["LLM"], "max_paper": 5, "ai_summary": {"enable": True}}
+    with caplog.at_level(logging.WARNING, logger="app.config"):
+        load_settings(config_file=write_config(tmp_path, data))
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert [w.split(": ", 1)[1] for w in warnings] == [
+        "ignoring unknown key 'ai_summary.enable' (did you mean 'enabled'?)",
+        "ignoring unknown key 'keyword' (did you mean 'keywords'?)",
+        "ignoring unknown key 'max_paper' (did you mean 'max_papers'?)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "field", "shown"),
     [

@@ -455,9 +455,9 @@ def test_every_placeholder_is_filled_and_documented() -> None:
     everything = "".join(f"[${name}]" for name in PLACEHOLDERS)
     assert "$" not in render_digest(ranked((paper(1), None)), DigestMeta("t", template=everything))
     assert render_digest(ranked(), DigestMeta("t")).count("$") == 0
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = (ROOT / "docs" / "delivery.md").read_text(encoding="utf-8")
     for name in PLACEHOLDERS:
-        assert f"${name}" in readme
+        assert f"${name}" in documented
         assert f"${name}" in DEFAULT_TEMPLATE or name in ("exclude_keywords", "listed")
 
 
@@ -573,8 +573,8 @@ def test_example_workflow_steps() -> None:
     for needed in (
         "actions/checkout@v",
         'python-version: "3.12"',
-        "pip install -r requirements.txt",
-        "python -m app digest -o README.md",
+        "pip install .",
+        "arxiv-feeds digest -o README.md",
         "${{ secrets.OPENAI_API_KEY }}",
         "git diff --quiet -- README.md",
         "git push",
@@ -596,7 +596,7 @@ def test_example_workflow_is_valid_yaml() -> None:
     assert uses[0].startswith("actions/checkout@")
     assert uses[1].startswith("actions/setup-python@")
     assert steps[1]["with"]["python-version"] == "3.12"
-    digest = next(s for s in steps if "python -m app digest" in s.get("run", ""))
+    digest = next(s for s in steps if "arxiv-feeds digest" in s.get("run", ""))
     assert digest["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
     assert "git diff --quiet" in runs[-1]
     assert "git commit" in runs[-1]

@@ -29,7 +29,13 @@ pytestmark = pytest.mark.anyio
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-CURLS = re.findall(r"^curl '(http://127\.0\.0\.1:8000[^']+)'$", README, re.MULTILINE)
+# The README's longer examples moved into the documentation site's pages
+DOCS = README + "".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").glob("*.md")))
+CURLS = [  # the profiles' examples run on examples/config.json (tests/test_readme.py)
+    url
+    for url in re.findall(r"^curl '(http://127\.0\.0\.1:8000[^']+)'$", README, re.MULTILINE)
+    if not url.startswith("http://127.0.0.1:8000/p/")
+]
 
 
 @pytest.fixture
@@ -69,10 +75,10 @@ async def test_readme_example_returns_papers(samples: httpx.AsyncClient, url: st
 async def test_readme_error_examples(
     samples: httpx.AsyncClient, example: str, status: int, hint: str
 ) -> None:
-    said = re.search(rf"`{re.escape(example)}` -> \"([^\"]+)\"", README)
+    said = re.search(rf"`{re.escape(example)}` -> \"([^\"]+)\"", DOCS)
     assert said is not None
     assert said.group(1) == hint
-    context = README[README.index(f"`{example}`") - 120 : README.index(f"`{example}`")]
+    context = DOCS[DOCS.index(f"`{example}`") - 120 : DOCS.index(f"`{example}`")]
     assert str(status) in context
     r = await samples.get(example)
     assert r.status_code == status

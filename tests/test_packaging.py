@@ -5,12 +5,18 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from app.__main__ import main as cli_main
 from app.main import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +98,40 @@ def test_entry_point_imports_only_the_app() -> None:
         ast.unparse(node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)
     ]
     assert imports == ["import gc", "from app.main import app"]
+
+
+@pytest.mark.e2e
+def test_the_wheel_holds_the_app_its_data_and_the_command(tmp_path: Path) -> None:
+    """``pip install .`` gives ``arxiv-feeds``, with the samples the app reads at run time."""
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copytree(ROOT / "app", source / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("arxiv_feeds-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "arxiv-feeds = app.__main__:main" in zf.read(entry_points).decode()
+    samples = {p.relative_to(ROOT).as_posix() for p in (ROOT / "app" / "samples").iterdir()}
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "app").rglob("*.py")}
+    assert samples
+    assert samples <= names
+    assert modules <= names
+    assert not [n for n in names if n.startswith(("tests/", "bench/", "api/"))]
+
+
+def test_the_command_is_named_arxiv_feeds(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: arxiv-feeds ")
+    assert "arxiv-feeds refresh" in out
+    assert "python -m app" not in out

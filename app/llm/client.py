@@ -168,7 +168,8 @@ def provider_error(exc: Exception, timeout: float, what: str = "the LLM") -> LLM
     if isinstance(exc, openai.APITimeoutError):
         return LLMError(f"{what} timed out after {timeout:g}s")
     if isinstance(exc, openai.APIConnectionError):  # never reached the provider: not a call
-        return LLMUnreachable(f"{what} cannot be reached: {_short(exc)}")
+        where = _endpoint(exc.request.url.host, exc.request.url.port)
+        return LLMUnreachable(f"{what} cannot be reached at {where} (base_url): {_short(exc)}")
     if isinstance(exc, openai.APIError):
         return LLMError(f"the call to {what} failed: {_short(exc)}")
     return LLMError(f"{what} answered something unreadable: {_short(exc)}")
@@ -184,6 +185,11 @@ def _vector(data: object) -> array[float]:
     if not isinstance(data, list):
         raise TypeError(f"an embedding of type {type(data).__name__}")
     return array("f", data)
+
+
+def _endpoint(host: str, port: int | None) -> str:
+    """The host (and port) a request went to: what ``base_url`` named, never its path or key."""
+    return f"{host}:{port}" if port else host
 
 
 def _short(exc: Exception) -> str:

@@ -1,7 +1,7 @@
 """The daily refresh, as one function: fetch -> keep the day -> rank -> summarize the top ->
 deliver the digest (when the ``delivery`` setting names where).
 
-Run by ``GET|POST /api/cron/refresh`` (Vercel's cron) and by ``python -m app refresh``. It is
+Run by ``GET|POST /api/cron/refresh`` (Vercel's cron) and by ``arxiv-feeds refresh``. It is
 safe to run often: a listing already fetched today is not fetched again, summaries already
 made are not paid again, and a refresh cut short by its time budget resumes on the next run.
 
