@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
@@ -65,6 +66,12 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id in the OpenAPI document: its route's name (``rss``, ``rss_for``,
+    ``profile_rss``, ``put_profile``), which client generators turn into method names."""
+    return route.name
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -94,6 +101,7 @@ def create_app(
         },
         docs_url=None,  # served by app.routes.docs, with local assets
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
     app.router.redirect_slashes = False  # HTTPBasics redirects, with a relative Location

@@ -12,12 +12,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from app.ranking.signals import KEYWORDS, Weights, total
+
+Points = Annotated[float, PlainSerializer(lambda v: round(v, 4), return_type=float)]
+"""A score as JSON shows it: rounded to 4 decimals (``0.763``, never ``0.7630000000000001``)."""
 
 
 class AnnounceType(StrEnum):

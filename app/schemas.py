@@ -19,6 +19,7 @@ from app.models import (
     AnnounceType,
     FeedbackLinks,
     Paper,
+    Points,
     RankedFeed,
     Relevance,
     ScoredPaper,
@@ -103,8 +104,8 @@ class PaperOut(BaseModel):
     code_links: list[CodeLink] = Field(
         description="Code, model, data or project pages named in the abstract"
     )
-    score: float = Field(description="The points of every signal (keywords, relevance, ...) added")
-    keyword_score: float
+    score: Points = Field(description="The points of every signal (keywords, relevance, ...) added")
+    keyword_score: Points
     matched: list[str] = Field(description="Keywords found in title or abstract")
     title_matched: list[str] = Field(description="Those of them found in the title")
     relevance: Relevance | None = Field(description="The LLM's 0-10 rating, when one exists")
@@ -241,7 +242,7 @@ class KeywordPoints(BaseModel):
 
     keyword: str
     in_title: bool
-    points: float = Field(description="keyword_weight, plus title_bonus when in the title")
+    points: Points = Field(description="keyword_weight, plus title_bonus when in the title")
 
 
 class ScoreBreakdown(BaseModel):
@@ -253,12 +254,12 @@ class ScoreBreakdown(BaseModel):
     title_bonus: float
     relevance_weight: float = Field(description="0 when no LLM rates papers")
     keywords: list[KeywordPoints]
-    keyword_score: float
-    relevance_points: float = Field(description="relevance_weight x the LLM's rating")
-    contributions: dict[str, float] = Field(
+    keyword_score: Points
+    relevance_points: Points = Field(description="relevance_weight x the LLM's rating")
+    contributions: dict[str, Points] = Field(
         description="Points by signal (keywords, relevance, similarity, ...): total is their sum"
     )
-    total: float
+    total: Points
 
 
 class PaperDetail(PaperOut):

@@ -602,3 +602,17 @@ async def test_relevance_and_its_share_of_the_score(tmp_path: Path, stub: OpenAI
         assert paper["relevance"] == top["relevance"]
         assert len(stub.chat_calls()) == calls
         assert re.fullmatch(r"\d{4}\.\d{5}v\d+", paper["versioned_id"])
+
+
+async def test_scores_print_rounded_in_json(tmp_path: Path) -> None:
+    """Weights like 0.1 and 0.7 add up to 0.7999999999999999 in floats; JSON shows 0.8."""
+    config = {"keywords": ["LLM", "agents", "model"]}
+    async for c in app_client(tmp_path, config, keyword_weight=0.1, title_bonus=0.7):
+        body = (await c.get("/api/papers?limit=50&types=all")).text
+        first = (await c.get("/api/papers?limit=1&types=all")).json()["items"][0]
+        detail = (await c.get(f"/api/papers/{first['arxiv_id']}")).text
+        feed = (await c.get("/feed.json?limit=50&types=all")).text
+    numbers = re.findall(r'"(?:score|keyword_score|total|points|keywords)": ?(-?[0-9.e-]+)', body)
+    numbers += re.findall(r'"(?:score|total|points)": ?(-?[0-9.e-]+)', detail + feed)
+    assert numbers
+    assert all(len(n.partition(".")[2]) <= 4 for n in numbers), numbers

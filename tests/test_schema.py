@@ -220,3 +220,21 @@ def test_network_guard_refuses_connections() -> None:
         socket.create_connection(("127.0.0.1", 9))
     with socket.socket() as sock, pytest.raises(AssertionError, match="network access"):
         sock.connect(("127.0.0.1", 9))
+
+
+def test_operations_are_named_for_client_generators() -> None:
+    """Every operation id is its route's name (``rss_for``, ``put_profile``): unique, and never
+    the generated ``rss_for_rss__categories__get``."""
+    from app.main import create_app
+
+    document = create_app().openapi()
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert {"rss", "rss_for", "profile_rss", "put_profile", "papers", "paper"} <= set(ids)
+    generated = [
+        op["operationId"]
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+        if op["operationId"].endswith(re.sub(r"\W", "_", path) + "_" + method)
+    ]
+    assert generated == []

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.arxiv.links import CodeLink, code_links
-from app.models import AnnounceType, FeedbackLinks, RankedFeed, ScoredPaper, SimilarTo
+from app.models import AnnounceType, FeedbackLinks, Points, RankedFeed, ScoredPaper, SimilarTo
 from app.render.feeds import FeedMeta, feed_description, feed_title, item_html
 
 VERSION: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
@@ -37,7 +37,7 @@ class ArxivExtension(BaseModel):
     about: str = Field(description="Where this extension is described (the service's /docs)")
     versioned_id: str = Field(description="e.g. 2601.01209v1")
     rank: int = Field(ge=1)
-    score: float = Field(description="The points of every signal (keywords, relevance, ...) added")
+    score: Points = Field(description="The points of every signal (keywords, relevance, ...) added")
     matched: list[str] = Field(description="Keywords found in title or abstract")
     announce_type: AnnounceType
     license: str | None = Field(description="The license URL arXiv gives")
