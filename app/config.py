@@ -51,11 +51,14 @@ from app.validation import clean_keywords, is_loopback, known_categories
 log = logging.getLogger(__name__)
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
+# An example: the interests of someone who follows LLM systems. Specific words and phrases, so
+# that a traffic-analytics or sensor-network paper does not pass for one ("Fast", "Network" and
+# "Framework" would let it). Set your own in config.json or ARXIV_FEEDS_KEYWORDS.
 DEFAULT_KEYWORDS = [
-    "LLM", "RL", "RLHF", "Inference", "Training", "Attention", "Pipeline", "MOE", "Sparse",
-    "Quantization", "Speculative", "Efficient", "Efficiency", "Framework", "Parallel",
-    "Distributed", "Kernel", "Decode", "Decoding", "Prefill", "Throughput", "Fast", "Network",
-    "Hardware", "Cluster", "FP8", "FP4", "Optimization", "Scalable", "Communication",
+    "LLM", "large language model", "RL", "RLHF", "MoE", "mixture of experts", "quantization",
+    "speculative decoding", "KV cache", "prefill", "LLM inference", "LLM serving",
+    "distributed training", "pipeline parallelism", "tensor parallelism", "FP8", "FP4",
+    "sparse attention", "FlashAttention", "GPU kernel",
 ]  # fmt: skip
 MIN_ARXIV_INTERVAL = 3.0  # seconds between requests: arXiv's terms of use
 

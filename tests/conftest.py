@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,10 +56,30 @@ class FakeArxiv:
         return [r.url.path for r in self.requests]
 
 
+# The keywords of the older bot's config.json (its digests in tests/data were made with them):
+# tests that read "the configured feed" rank as such a user's deployment does, whatever the
+# service's own default example list is.
+LEGACY_KEYWORDS = [
+    "LLM", "RL", "RLHF", "Inference", "Training", "Attention", "Pipeline", "MOE", "Sparse",
+    "Quantization", "Speculative", "Efficient", "Efficiency", "Framework", "Parallel",
+    "Distributed", "Kernel", "Decode", "Decoding", "Prefill", "Throughput", "Fast", "Network",
+    "Hardware", "Cluster", "FP8", "FP4", "Optimization", "Scalable", "Communication",
+]  # fmt: skip
+
+
+def legacy(config: dict[str, Any] | None) -> dict[str, Any]:
+    """``config`` as an older bot's config.json: its keywords unless it names its own."""
+    config = dict(config or {})
+    if "keywords" not in config and "ARXIV_FEEDS_KEYWORDS" not in os.environ:
+        config["keywords"] = LEGACY_KEYWORDS
+    return config
+
+
 def make_settings(tmp_path: Path, config: dict[str, Any] | None = None, **kw: Any) -> Settings:
-    """Settings from a config.json in ``tmp_path``, pointed at a loopback arXiv stand-in."""
+    """Settings from a config.json in ``tmp_path`` (the older bot's keywords unless it names
+    its own), pointed at a loopback arXiv stand-in."""
     path = tmp_path / "config.json"
-    path.write_text(json.dumps(config or {}), encoding="utf-8")
+    path.write_text(json.dumps(config if "keywords" in kw else legacy(config)), encoding="utf-8")
     base: dict[str, Any] = {
         "config_file": path,
         "arxiv_rss_url": "http://127.0.0.1:9/rss",

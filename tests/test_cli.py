@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import legacy
 from tests.openai_stub import OpenAIStub
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,7 @@ ALL4 = "cs.AI+cs.CL+cs.DC+cs.LG"
 
 def env_for(tmp_path: Path, config: dict[str, Any], **extra: str) -> dict[str, str]:
     path = tmp_path / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
+    path.write_text(json.dumps(legacy(config)), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARXIV_", "OPENAI_", "CI"))}
     return env | {
         "ARXIV_FEEDS_CONFIG": str(path),

@@ -332,3 +332,30 @@ def test_a_bad_secret_is_named_but_never_echoed(tmp_path: Path) -> None:
         load_settings(config_file=tmp_path / "config.json", cron_secret=["hunter2-secret"])
     assert "cron_secret" in err.value.message
     assert "hunter2" not in err.value.message
+
+
+def test_the_default_keywords_are_a_specific_example() -> None:
+    """The built-in list is an example (LLM systems) of specific words: a traffic-analytics
+    paper that says "Scalable Framework" and "Parallel" is not in its feed, as it was with the
+    older bot's generic words; LLM systems papers are."""
+    from datetime import UTC, datetime
+
+    from app.arxiv.parse import parse_listing
+    from app.models import FeedQuery
+    from app.ranking.rank import rank
+    from tests.conftest import ALL4, LEGACY_KEYWORDS, listing
+
+    day = parse_listing(listing(f"{ALL4}-2026-01-06"), ALL4.split("+"), datetime.now(UTC))
+    titles = {
+        name: [
+            i.paper.title
+            for i in rank(
+                day.papers, FeedQuery(categories=tuple(ALL4.split("+")), keywords=tuple(words))
+            )
+        ]
+        for name, words in (("default", DEFAULT_KEYWORDS), ("legacy", LEGACY_KEYWORDS))
+    }
+    assert any("BigSUMO" in t for t in titles["legacy"])
+    assert not any("BigSUMO" in t for t in titles["default"])
+    assert len(titles["default"]) >= 5  # still a feed worth reading on the sample day
+    assert not {"Framework", "Network", "Fast"} & set(DEFAULT_KEYWORDS)

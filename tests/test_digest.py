@@ -496,8 +496,10 @@ async def test_digest_route_caches_like_the_feeds(client: httpx.AsyncClient) -> 
 
 
 def cli_env(tmp_path: Path, config: dict[str, Any]) -> dict[str, str]:
+    from tests.conftest import legacy
+
     path = tmp_path / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
+    path.write_text(json.dumps(legacy(config)), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARXIV_", "OPENAI_"))}
     return env | {
         "ARXIV_FEEDS_CONFIG": str(path),
