@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
+from app.address import canonical_base
 from app.arxiv.schedule import next_update
 from app.catalog.history import merge_papers
 from app.errors import ConfigError, InvalidQuery, ResponseTooLarge
@@ -153,18 +154,6 @@ def check_size(size: int, limit: int | None = None) -> None:
 
 FEED_PARAMS = ("keywords", "exclude", "types", "min_score", "limit")
 PAGE_PARAMS = ("category", "day", "offset", *FEED_PARAMS)
-
-
-def canonical_base(public_url: str | None) -> str | None:
-    """The address the deployment declares: ``public_url``, else Vercel's production host
-    (``VERCEL_PROJECT_PRODUCTION_URL``), else the deployment's (``VERCEL_URL``)."""
-    if public_url:
-        return public_url.rstrip("/")
-    for name in ("VERCEL_PROJECT_PRODUCTION_URL", "VERCEL_URL"):
-        host = os.environ.get(name, "").strip().strip("/")
-        if host:
-            return host if "://" in host else f"https://{host}"
-    return None
 
 
 def base_url(request: Request, public_url: str | None) -> str:

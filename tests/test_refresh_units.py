@@ -159,3 +159,32 @@ async def test_instances_share_one_llm_call_per_paper(tmp_path: Path, stub: Open
             await s.aclose()
     assert len(stub.chat_calls()) == 4  # three instances, four papers: each paid once
     assert sum(made) == 4
+
+
+async def test_on_vercel_the_next_call_goes_to_the_production_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``public_url``, a call hands the rest to Vercel's production address
+    (``VERCEL_PROJECT_PRODUCTION_URL``), with the cron secret: a deployment made with the
+    Deploy button chains its calls with nothing more set."""
+    from app.refresh.fanout import continue_run
+
+    with WebhookReceiver() as rx:
+        monkeypatch.setenv("VERCEL_PROJECT_PRODUCTION_URL", rx.url)
+        settings = make_settings(tmp_path, cron_secret="s3cret")
+        services = build_services(
+            settings, transport=httpx.MockTransport(FakeArxiv()), store=MemoryStore()
+        )
+        try:
+            started = await continue_run(services, "2026-01-06.1", 1)
+        finally:
+            await services.aclose()
+        for _ in range(50):  # the request is fired; the receiver records it in its thread
+            if rx.received:
+                break
+            await asyncio.sleep(0.05)
+    assert started == 1
+    (got,) = rx.received
+    assert got.path.startswith("/api/cron/refresh")
+    assert "continue=2026-01-06.1" in got.path
+    assert got.headers.get("Authorization") == "Bearer s3cret"

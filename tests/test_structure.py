@@ -40,8 +40,9 @@ def imports() -> dict[str, set[str]]:
 # package joins the package's layer, and a new top-level module starts in the foundation until
 # it is named here.
 LAYERS: list[list[str]] = [
-    # foundation: the error hierarchy, redaction, in-memory caches, HTTP validators
-    ["app", "app.errors", "app.redaction", "app.caches", "app.http_cache"],
+    # foundation: the error hierarchy, redaction, in-memory caches, HTTP validators, the
+    # public address
+    ["app", "app.errors", "app.redaction", "app.caches", "app.http_cache", "app.address"],
     # facts and the models passed between stages (pure): arXiv's taxonomy, ids, days and links,
     # keywords, the papers and feeds, the signals a score is made of
     [

@@ -21,6 +21,7 @@ import math
 import time
 from typing import TYPE_CHECKING
 
+from app.address import canonical_base
 from app.arxiv.schedule import announcement_day
 from app.delivery.ledger import CONFIGURED, PROFILE
 from app.errors import ArxivFeedsError, StoreUnavailable
@@ -258,9 +259,10 @@ async def continue_run(
 
     settings = services.settings
     secret = settings.cron_secret.get_secret_value() if settings.cron_secret else None
-    if calls <= 0 or not settings.public_url or not secret:
+    base = canonical_base(settings.public_url)  # on Vercel, its production address
+    if calls <= 0 or not base or not secret:
         return 0
-    url = settings.public_url.rstrip("/") + "/api/cron/refresh"
+    url = base + "/api/cron/refresh"
     headers = {"Authorization": f"Bearer {secret}"}
     wait = max(0.1, min(CONTINUE_WAIT, within - 0.1))
     timeout = httpx.Timeout(wait, connect=wait)
