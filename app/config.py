@@ -11,11 +11,9 @@ names the field.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +27,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,6 +34,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from app.config_file import LegacyConfigSource
 from app.delivery.addresses import private_webhooks, refusal
 from app.delivery.settings import Delivery
 from app.errors import ConfigError
@@ -339,60 +337,6 @@ class Settings(BaseSettings):
         init_kwargs: dict[str, Any] = getattr(init_settings, "init_kwargs", {})
         path = init_kwargs.get("config_file") or os.environ.get("ARXIV_FEEDS_CONFIG")
         return init_settings, env_settings, LegacyConfigSource(settings_cls, path)
-
-
-class LegacyConfigSource(PydanticBaseSettingsSource):
-    """Reads the legacy ``config.json``; unknown keys are logged and dropped."""
-
-    def __init__(self, settings_cls: type[BaseSettings], path: str | Path | None) -> None:
-        super().__init__(settings_cls)
-        self.explicit = path is not None
-        self.path = Path(path) if path is not None else Path("config.json")
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        """Unused: ``__call__`` returns the whole file at once."""
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        """The file's known keys, or nothing when there is no file."""
-        if not self.path.is_file():
-            if self.explicit:
-                raise ConfigError(f"config file {str(self.path)!r} does not exist")
-            return {}
-        data = read_config_file(self.path)
-        known = set(Settings.model_fields) - {"config_file"}
-        for key in sorted(set(data) - known):
-            log.warning("%s: ignoring unknown key %r%s", self.path, key, did_you_mean(key, known))
-            del data[key]
-        summary = data.get("ai_summary")
-        if isinstance(summary, dict):
-            fields = set(AISummary.model_fields)
-            for key in sorted(set(summary) - fields):
-                guess = did_you_mean(key, fields)
-                log.warning("%s: ignoring unknown key 'ai_summary.%s'%s", self.path, key, guess)
-                del summary[key]
-        return data
-
-
-def did_you_mean(key: str, known: set[str]) -> str:
-    """`` (did you mean 'keywords'?)`` for a key close to a known one, else nothing."""
-    close = get_close_matches(key.lower(), sorted(known), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Parse ``config.json``; a syntax error names the line and column."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must hold a JSON object, found {type(data).__name__}")
-    return data
 
 
 def load_settings(**overrides: Any) -> Settings:

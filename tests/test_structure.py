@@ -80,7 +80,7 @@ LAYERS: list[list[str]] = [
     ],
     # LLM endpoints: the client, its call budget, embeddings, summaries and ratings
     ["app.llm", "app.summaries"],
-    ["app.config"],
+    ["app.config", "app.config_file"],
     # profiles (stored, owned) and personalization (the I/O side of ranking by them)
     ["app.profiles"],
     ["app.personal"],
