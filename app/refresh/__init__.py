@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -192,6 +192,20 @@ async def refresh(
     if len(errors) == len(results):
         raise errors[0]  # nothing refreshed: fail as a request for the configured feed would
     feed, mine = results[0]
+    profiles = [r for _, r in results[1:]]
+    return await report(services, feed, mine, profiles, start, zotero=synced)
+
+
+async def report(
+    services: Services,
+    feed: RankedFeed | None,
+    mine: FeedRefresh,
+    profiles: list[FeedRefresh],
+    start: float,
+    **extra: Any,
+) -> RefreshReport:
+    """The report of a refresh: the configured feed's ``feed`` and ``mine``, each profile's,
+    the time since ``start`` (a ``time.monotonic()`` reading) and ``extra`` fields."""
     ai = services.ai
     return RefreshReport(
         day=feed.listing_day if feed else None,
@@ -205,10 +219,10 @@ async def refresh(
         upstream_fetches=services.listings.fetches,
         seconds=round(time.monotonic() - start, 3),
         delivery=mine.delivery,
-        profiles=[r for _, r in results[1:]],
+        profiles=profiles,
         error=mine.error,
-        failed=[r.name for _, r in results if r.error is not None],
-        zotero=synced,
+        failed=[r.name for r in (mine, *profiles) if r.error is not None],
+        **extra,
     )
 
 

@@ -36,6 +36,7 @@ from app.refresh import (
     configured_feed,
     deliver_feed,
     profile_feed,
+    report,
 )
 from app.refresh.units import MAX_ATTEMPTS, Run, RunStatus, UnitState
 
@@ -297,22 +298,5 @@ async def _report(
     """What this call did (the configured feed's fields: when it worked on it)."""
     feed, mine = next(((f, r) for u, f, r in results if u == CONFIGURED), (None, None))
     mine = mine or FeedRefresh(name="default", items=0, summarized=0, pending=0)
-    ai = services.ai
-    return RefreshReport(
-        day=feed.listing_day if feed else None,
-        sample=feed.sample if feed else False,
-        stale=feed.stale if feed else False,
-        listed=feed.total_listed if feed else 0,
-        items=mine.items,
-        summarized=mine.summarized,
-        pending=mine.pending,
-        llm_calls_today=await ai.budget.used() if ai else None,
-        upstream_fetches=services.listings.fetches,
-        seconds=round(time.monotonic() - started, 3),
-        delivery=mine.delivery,
-        profiles=[r for u, _, r in results if u != CONFIGURED],
-        error=mine.error,
-        failed=[r.name for _, _, r in results if r.error is not None],
-        zotero=synced,
-        run=status,
-    )
+    profiles = [r for u, _, r in results if u != CONFIGURED]
+    return await report(services, feed, mine, profiles, started, zotero=synced, run=status)
