@@ -107,6 +107,8 @@ def test_the_refresh_fans_out_and_survives_a_killed_call(tmp_path: Path) -> None
     assert upstream.requests == 1  # one batch of categories for the whole day
     calls = llm.chat_calls()
     asked = [c.body["messages"][-1]["content"] for c in calls]
-    # a paper is asked for twice only when its answer was lost with the killed process
-    lost = [c for c in calls if c.started < killed_at and (c.finished or 1e18) > killed_at]
-    assert len(asked) - len(set(asked)) <= len(lost) <= 3
+    # a paper is asked for twice only when its answer was lost with the killed process: the
+    # call was under way, or its answer had arrived and was not yet stored (a moment before
+    # the kill, as the stub marks it finished when it has sent the answer)
+    lost = [c for c in calls if c.started < killed_at and (c.finished or 1e18) > killed_at - 1]
+    assert len(asked) - len(set(asked)) <= len(lost) <= 4
