@@ -48,14 +48,16 @@ def first_paper(driver: Any) -> str:
 
 def test_less_like_this_and_the_owners_form(profile_service: str, browser: Any) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(profile_service + "/p/ml/")
     gone = first_paper(browser)
     less = browser.find_element(By.CSS_SELECTOR, "ol.papers > li form.fb:nth-of-type(2) button")
     assert less.text == "Less like this"
-    less.click()  # posts the signed link; 303 back to the page
-    WebDriverWait(browser, 10).until(lambda d: d.current_url.startswith(profile_service + "/p/ml/"))
+    less.click()  # posts the signed link; 303 back to the page, loaded anew
+    WebDriverWait(browser, 10).until(staleness_of(less))
+    assert browser.current_url.startswith(profile_service + "/p/ml/")
     assert gone not in browser.execute_script(
         "return [...document.querySelectorAll('ol.papers > li')].map(li => li.id)"
     )
