@@ -9,6 +9,7 @@ import hashlib
 import os
 import time
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -227,7 +228,7 @@ def format_route(fmt: Format, not_found: str | None = None) -> dict[str, Any]:
     return route | {"responses": responses | FEED_ERRORS}
 
 
-async def serve_digest(
+async def serve_format(
     fmt: str,
     request: Request,
     categories: str | None = None,
@@ -236,75 +237,41 @@ async def serve_digest(
     title: str | None = None,
     prefix: str = "",
 ) -> Response:
-    """A document of ``base``'s papers (the Markdown digest; default: the configured feed's)
-    with the request's overrides, laid out by the ``digest_template`` (read on every request,
-    so a changed file shows at once) and linking the feeds under ``prefix``; cached and
-    conditional like the feeds."""
-    services = await get_services(request)
-    settings = services.settings
-    query = request_query(request, services, categories, base=profile.query if profile else None)
-    plan = plan_feed(services, query, profile)
-    feed = await feed_for(services, plan)
-    address = base_url(request, settings.public_url)
-    template = read_template(settings)
-    layout = hashlib.sha256((template or "").encode()).hexdigest()[:16]
-    shown, ignored, note = noted(request, feed)
-    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{layout}|{title}|{note}"
+    """The request's feed (default: the configured one; ``profile``'s with its overrides) in
+    the registered format ``fmt``, cached by listing and query and conditional.
 
-    def make() -> Rendered:
-        url = self_url(request, settings.public_url)
-        form = FORMATS[fmt]
-        meta = FeedMeta(
-            title=title or settings.feed_title,
-            self_url=url,
-            site_url=site_url(url),
-            base_url=address,
-            feeds=feed_links(prefix),
-            template=template,
-        )
-        body = form.render(with_feedback(shown, plan, address, settings), meta)
-        return Rendered.of(body, form.media_type, feed.updated())
-
-    response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if ignored:
-        response.headers[IGNORED] = names_header(ignored)
-    return response
-
-
-async def serve_feed(
-    fmt: str,
-    request: Request,
-    categories: str | None = None,
-    *,
-    profile: ProfileFeed | None = None,
-    title: str | None = None,
-) -> Response:
-    """Rank the listing for the request's query and render it (cached by listing and query).
-
-    Services and parameters are read here rather than through FastAPI dependencies: this is
-    the hot path every reader poll takes, and it stays a dictionary lookup when warm.
+    A feed readers poll (RSS, Atom, JSON Feed) is the hot path every poll takes: it stays a
+    dictionary lookup when warm, so services and parameters are read here rather than through
+    FastAPI dependencies. A document (the Markdown digest) is also laid out by the
+    ``digest_template`` (read on every request, so a changed file shows at once) and links the
+    feeds under ``prefix``.
     """
     services = await get_services(request)
     settings = services.settings
     query = request_query(request, services, categories, base=profile.query if profile else None)
     plan = plan_feed(services, query, profile)
     feed = await feed_for(services, plan)
-    # keyed by what the body depends on: format, address, path, parsed query, title and the
-    # note naming the parameters the service ignored (kept with strangers' bodies, so that
-    # made-up parameters never evict the owner's)
+    form = FORMATS[fmt]
+    # keyed by what the body depends on: format, address, path, parsed query, title, a
+    # document's layout and the note naming the parameters the service ignored (kept with
+    # strangers' bodies, so that made-up parameters never evict the owner's)
     address = base_url(request, settings.public_url)
+    template = None if form.feed else read_template(settings)
+    layout = "" if form.feed else hashlib.sha256((template or "").encode()).hexdigest()[:16]
     shown, ignored, note = noted(request, feed)
-    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{title}|{note}"
+    key = f"{fmt}|{address}|{request.scope['path']}|{query.cache_key}|{layout}|{title}|{note}"
 
     def make() -> Rendered:
         url = self_url(request, settings.public_url)
-        form = FORMATS[fmt]
         meta = FeedMeta(title=title or settings.feed_title, self_url=url, site_url=site_url(url))
+        if not form.feed:
+            meta = replace(meta, base_url=address, feeds=feed_links(prefix), template=template)
         body = form.render(with_feedback(shown, plan, address, settings), meta)
         return Rendered.of(body, form.media_type, feed.updated())
 
     response = respond(request, services.render(key, feed, make, shared=bool(ignored)), feed)
+    if not form.feed:
+        response.headers["X-Content-Type-Options"] = "nosniff"
     if ignored:
         response.headers[IGNORED] = names_header(ignored)
     return response

@@ -37,8 +37,8 @@ class Format:
     the page, in the builder and in the digest, ``short`` its name in the subscribe box (default:
     ``label``); ``description`` is what the API documentation calls it ("The configured feed as
     RSS 2.0"); ``schema`` the body's model, documented in OpenAPI. ``per_category``: also served
-    at ``/<path>/{categories}``. ``feed``: a feed readers poll (``app.serving.serve_feed``); else
-    a document laid out by the ``digest_template`` (``app.serving.serve_digest``).
+    at ``/<path>/{categories}``. ``feed``: a feed readers poll; else a document laid out by the
+    ``digest_template`` (``app.serving.serve_format`` serves both).
     """
 
     key: str

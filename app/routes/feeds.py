@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request, Response
 
 from app.render.formats import FORMATS, Format
-from app.serving import format_route, serve_digest, serve_feed
+from app.serving import format_route, serve_format
 
 
 def router() -> APIRouter:
@@ -43,19 +43,19 @@ def router() -> APIRouter:
 
 
 def _configured(fmt: Format) -> Callable[[Request], Awaitable[Response]]:
-    key, serve = fmt.key, serve_feed if fmt.feed else serve_digest
+    key = fmt.key
 
     async def configured(request: Request) -> Response:
-        return await serve(key, request)
+        return await serve_format(key, request)
 
     return configured
 
 
 def _per_category(fmt: Format) -> Callable[[str, Request], Awaitable[Response]]:
-    key, serve = fmt.key, serve_feed if fmt.feed else serve_digest
+    key = fmt.key
 
     async def per_category(categories: str, request: Request) -> Response:
-        return await serve(key, request, categories)
+        return await serve_format(key, request, categories)
 
     return per_category
 

@@ -30,7 +30,7 @@ from app.profiles.synced import SyncStatus
 from app.profiles.tokens import profile_token, secret_of
 from app.redaction import validation_problems
 from app.render.formats import FORMATS, Format, document_links, feed_paths
-from app.serving import base_url, format_route, serve_digest, serve_feed, serve_page
+from app.serving import base_url, format_route, serve_format, serve_page
 from app.wiring import Services, ServicesDep, get_services
 
 api = APIRouter()  # included by router(), which tags them all
@@ -117,10 +117,8 @@ def _profile_format(fmt: Format) -> Callable[[str, Request], Awaitable[Response]
         services = await get_services(request)
         profile = await services.profiles.get(name)
         title = profile.title(services.settings)
-        if fmt.feed:
-            return await serve_feed(key, request, profile=profile, title=title)
         prefix = f"/p/{name}"
-        return await serve_digest(key, request, profile=profile, title=title, prefix=prefix)
+        return await serve_format(key, request, profile=profile, title=title, prefix=prefix)
 
     return profile_format
 
